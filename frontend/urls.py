@@ -1,0 +1,12 @@
+"""Serves the browser app. Until the UI issue lands this is a placeholder page."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path, re_path
+
+from . import views
+
+urlpatterns = [
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    re_path(r"^(?!api/|admin/|static/).*$", views.app, name="app"),
+]

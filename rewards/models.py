@@ -1,0 +1,1 @@
+"""Reward models, training runs and the registry arrive with the reward-model issue."""
