@@ -1,0 +1,112 @@
+"""Next item for an annotator: leases that expire, overlap honoured under concurrency.
+
+An item is open to a user while fewer than ``project.overlap`` people hold it, where holding
+means an active unexpired lease or a non-rejected human annotation. Candidates are picked
+without locks; the chosen item's row is then locked (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, the IMMEDIATE write lock on SQLite) and recounted before the lease is written, so
+two annotators racing for the last slot cannot both get it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from annotator.models import Annotation, Assignment, Item, Project
+
+CANDIDATES_PER_ROUND = 20
+
+
+def _holders(item_id: int, now: Any) -> set[int]:
+    leased = Assignment.objects.filter(
+        item_id=item_id, status=Assignment.Status.ACTIVE, expires_at__gt=now
+    ).values_list("user_id", flat=True)
+    annotated = (
+        Annotation.objects.filter(item_id=item_id, author__isnull=False)
+        .exclude(status=Annotation.Status.REJECTED)
+        .values_list("author_id", flat=True)
+    )
+    return set(leased) | set(annotated)
+
+
+def _current_for_user(project: Project, user: Any, now: Any) -> Item | None:
+    """An item the user already holds and has not submitted: resume it first."""
+    lease = (
+        Assignment.objects.filter(
+            project=project, user=user, status=Assignment.Status.ACTIVE, expires_at__gt=now
+        )
+        .exclude(item__annotations__author=user, item__annotations__status__in=["submitted", "accepted"])
+        .select_related("item")
+        .order_by("id")
+        .first()
+    )
+    return lease.item if lease else None
+
+
+def item_next_for_annotator(*, project: Project, user: Any) -> tuple[Item | None, Assignment | None]:
+    """Lease the next open item to ``user``; return ``(item, assignment)`` or ``(None, None)``.
+
+    Side effects: writes or renews an Assignment row that expires after
+    ``project.lease_seconds``. Safe under concurrent callers (see module docstring).
+    """
+    now = timezone.now()
+    expires = now + timedelta(seconds=project.lease_seconds)
+    held = _current_for_user(project, user, now)
+    if held is not None:
+        assignment = Assignment.objects.get(item=held, user=user)
+        Assignment.objects.filter(pk=assignment.pk).update(expires_at=expires, updated_at=now)
+        assignment.expires_at = expires
+        return held, assignment
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    exclude_ids: set[int] = set()
+    while True:
+        candidates = list(
+            Item.objects.filter(project=project, annotation_count__lt=project.overlap)
+            .exclude(pk__in=exclude_ids)
+            .exclude(assignments__user=user)
+            .exclude(annotations__author=user)
+            .order_by("is_gold", "annotation_count", "id")
+            .values_list("pk", flat=True)[:CANDIDATES_PER_ROUND]
+        )
+        if not candidates:
+            return None, None
+        for item_id in candidates:
+            with transaction.atomic():
+                locked = Item.objects.select_for_update(skip_locked=skip_locked).filter(pk=item_id)
+                item = locked.first()
+                if item is None:
+                    continue  # another transaction holds it: try the next candidate
+                holders = _holders(item_id, now)
+                if user.pk in holders or len(holders) >= project.overlap:
+                    exclude_ids.add(item_id)
+                    continue
+                assignment, _ = Assignment.objects.update_or_create(
+                    item=item,
+                    user=user,
+                    defaults={
+                        "project": project,
+                        "status": Assignment.Status.ACTIVE,
+                        "expires_at": expires,
+                    },
+                )
+                return item, assignment
+        exclude_ids.update(candidates)
+
+
+def assignment_release(*, project: Project, user: Any, item: Item) -> int:
+    """Give an item back (skip): the lease ends now so others can take it."""
+    return Assignment.objects.filter(
+        project=project, user=user, item=item, status=Assignment.Status.ACTIVE
+    ).update(status=Assignment.Status.RELEASED, updated_at=timezone.now())
+
+
+def assignment_expire_stale() -> int:
+    """Mark leases past their expiry as released (beat, every minute). Returns the count."""
+    now = timezone.now()
+    return Assignment.objects.filter(
+        Q(status=Assignment.Status.ACTIVE) & Q(expires_at__lte=now)
+    ).update(status=Assignment.Status.RELEASED, updated_at=now)
