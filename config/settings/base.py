@@ -185,15 +185,19 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: the embedded default uses kombu's filesystem transport under var/.
+# FINEGRAIN_BROKER_DIR moves that folder; the test settings point it at a private temporary
+# folder shared with the worker that the integration tests start.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
-BROKER_DIR = VAR_DIR / "broker"
+BROKER_DIR = Path(os.environ.get("FINEGRAIN_BROKER_DIR") or VAR_DIR / "broker")
 if CELERY_BROKER_URL.startswith("filesystem"):
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(BROKER_DIR / "out"),
         "data_folder_out": str(BROKER_DIR / "out"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        # Exchange bindings; kombu's default is "control" relative to the working directory.
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 else:
