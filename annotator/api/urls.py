@@ -1,1 +1,76 @@
-urlpatterns: list = []
+"""Routes under /api/v1/. Bound explicitly with typed converters (STYLE rule 22)."""
+
+from django.urls import path
+
+from annotator.api.views.annotations import AnnotationViewSet, ItemAnnotationViewSet
+from annotator.api.views.items import ItemViewSet
+from annotator.api.views.projects import (
+    ApiTokenViewSet,
+    JudgeViewSet,
+    MemberViewSet,
+    MeViewSet,
+    ProjectViewSet,
+    RubricViewSet,
+    TaxonomyViewSet,
+)
+
+P = "projects/<int:project_id>"
+LIST = {"get": "list", "post": "create"}
+urlpatterns = [
+    path("me/", MeViewSet.as_view({"get": "retrieve"}), name="me"),
+    path("tokens/", ApiTokenViewSet.as_view(LIST), name="token-list"),
+    path("tokens/<int:pk>/revoke/", ApiTokenViewSet.as_view({"post": "revoke"}), name="token-revoke"),
+    path("projects/", ProjectViewSet.as_view(LIST), name="project-list"),
+    path(
+        "projects/<int:pk>/",
+        ProjectViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+        name="project-detail",
+    ),
+    path(f"{P}/members/", MemberViewSet.as_view(LIST), name="member-list"),
+    path(f"{P}/members/<int:pk>/", MemberViewSet.as_view({"delete": "destroy"}), name="member-detail"),
+    path(f"{P}/taxonomies/", TaxonomyViewSet.as_view(LIST), name="taxonomy-list"),
+    path(
+        f"{P}/taxonomies/<int:pk>/",
+        TaxonomyViewSet.as_view({"get": "retrieve", "put": "update"}),
+        name="taxonomy-detail",
+    ),
+    path(
+        f"{P}/taxonomies/<int:pk>/publish/",
+        TaxonomyViewSet.as_view({"post": "publish"}),
+        name="taxonomy-publish",
+    ),
+    path(f"{P}/rubrics/", RubricViewSet.as_view(LIST), name="rubric-list"),
+    path(
+        f"{P}/rubrics/<int:pk>/",
+        RubricViewSet.as_view({"get": "retrieve", "put": "update"}),
+        name="rubric-detail",
+    ),
+    path(f"{P}/rubrics/<int:pk>/publish/", RubricViewSet.as_view({"post": "publish"}), name="rubric-publish"),
+    path(f"{P}/judges/", JudgeViewSet.as_view(LIST), name="judge-list"),
+    path(f"{P}/items/", ItemViewSet.as_view({"get": "list"}), name="item-list"),
+    path(f"{P}/items/next/", ItemViewSet.as_view({"post": "next"}), name="item-next"),
+    path(f"{P}/items/<int:pk>/", ItemViewSet.as_view({"get": "retrieve"}), name="item-detail"),
+    path(f"{P}/items/<int:pk>/skip/", ItemViewSet.as_view({"post": "skip"}), name="item-skip"),
+    path(
+        f"{P}/items/<int:item_id>/annotations/",
+        ItemAnnotationViewSet.as_view({"post": "create"}),
+        name="item-annotation-create",
+    ),
+    path(f"{P}/annotations/", AnnotationViewSet.as_view({"get": "list"}), name="annotation-list"),
+    path(f"{P}/annotations/bulk/", AnnotationViewSet.as_view({"post": "bulk"}), name="annotation-bulk"),
+    path(
+        f"{P}/annotations/<int:pk>/",
+        AnnotationViewSet.as_view({"get": "retrieve", "put": "update"}),
+        name="annotation-detail",
+    ),
+    path(
+        f"{P}/annotations/<int:pk>/submit/",
+        AnnotationViewSet.as_view({"post": "submit"}),
+        name="annotation-submit",
+    ),
+    path(
+        f"{P}/annotations/<int:pk>/review/",
+        AnnotationViewSet.as_view({"post": "review"}),
+        name="annotation-review",
+    ),
+]

@@ -294,7 +294,7 @@ class Migration(migrations.Migration):
                 ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='annotator.response')),
             ],
             options={
-                'ordering': ['start', 'end', 'id'],
+                'ordering': ['id'],
             },
         ),
         migrations.CreateModel(
@@ -309,7 +309,7 @@ class Migration(migrations.Migration):
                 ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='annotator.response')),
             ],
             options={
-                'ordering': ['step_index'],
+                'ordering': ['id'],
             },
         ),
         migrations.CreateModel(

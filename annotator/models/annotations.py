@@ -90,7 +90,7 @@ class SpanLabel(models.Model):
     confidence = models.FloatField(null=True, blank=True)
 
     class Meta:
-        ordering = ["start", "end", "id"]
+        ordering = ["id"]  # input order: what the client sent is what it reads back
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="span_start_lt_end"),
             models.CheckConstraint(
@@ -111,7 +111,7 @@ class StepLabel(models.Model):
     comment = models.TextField(blank=True, default="")
 
     class Meta:
-        ordering = ["step_index"]
+        ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(rating__in=[-1, 0, 1]), name="step_rating_valid"),
             models.UniqueConstraint(

@@ -125,6 +125,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [p for p in [BASE_DIR / "frontend" / "dist"] if p.exists()]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
@@ -178,6 +179,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MemberRoleEnum": "annotator.models.projects.ProjectMembership.Role",
         "AnnotationStatusEnum": "annotator.models.annotations.Annotation.Status",
+        "AnnotationWriteStatusEnum": [("draft", "Draft"), ("submitted", "Submitted")],
+        "ReviewDecisionEnum": [("accepted", "Accepted"), ("rejected", "Rejected")],
         "ResponseKindEnum": "annotator.models.items.Response.Kind",
         "VersionStatusEnum": "annotator.models.taxonomy.Taxonomy.Status",
         "ImportJobStatusEnum": "annotator.models.imports.ImportJob.Status",
