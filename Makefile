@@ -1,0 +1,101 @@
+# Finegrain task runner: one command per job, the same locally and in CI (STYLE rule 44).
+#
+#   make run     venv, deps, migrations, static files, demo project; web + worker + beat
+#   make test    lint + schema check + the whole pytest suite (what CI runs)
+#
+# Everything runs through .venv/bin/..., so nothing depends on an activated virtualenv.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+PYTEST := $(PY) -m pytest
+RUFF := $(VENV)/bin/ruff
+# Written after a successful install; older than pyproject.toml means "install again".
+INSTALL_STAMP := $(VENV)/.finegrain-installed
+
+# `make test-pg` / the second CI run: the same suite on PostgreSQL + Redis.
+PG_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/finegrain
+PG_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+# The built React app, once frontend/package.json exists (the UI issue adds it).
+ifneq ($(wildcard frontend/package.json),)
+FRONTEND_BUILD := frontend/dist/.built
+FRONTEND_SOURCES := $(shell find frontend -path frontend/node_modules -prune -o \
+	-path frontend/dist -prune -o -type f -print)
+endif
+
+.PHONY: help install run test lint format schema schema-check test-pg bench check frontend
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALL_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(INSTALL_STAMP) ## create .venv and install '.[dev]' when pyproject.toml changed
+
+frontend: $(FRONTEND_BUILD) ## build the React app (no-op until frontend/package.json exists)
+
+ifdef FRONTEND_BUILD
+$(FRONTEND_BUILD): $(FRONTEND_SOURCES)
+	cd frontend && npm ci --no-audit --no-fund && npm run build
+	touch $@
+endif
+
+run: install frontend ## migrate, collect static files, seed the demo, start web + worker + beat
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) seed_demo
+	exec $(PY) scripts/launch.py
+
+# Lint, schema check and pytest all run even when an earlier one fails, so that one run shows
+# every problem; the target fails if any of them failed.
+test: install ## lint + schema check + the whole pytest suite (what CI runs)
+	@failed=""; \
+	$(MAKE) --no-print-directory lint || failed="$$failed lint"; \
+	$(MAKE) --no-print-directory schema-check || failed="$$failed schema-check"; \
+	$(PYTEST) $(PYTEST_ARGS) || failed="$$failed pytest"; \
+	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi; \
+	echo "make test: lint, schema-check and pytest passed"
+
+lint: install ## ruff check + ruff format --check
+	$(RUFF) check .
+	$(RUFF) format --check .
+
+format: install ## apply ruff's fixes and formatting
+	$(RUFF) check --fix .
+	$(RUFF) format .
+
+schema: install ## regenerate schema.yaml (commit it)
+	$(MANAGE) spectacular --file schema.yaml --validate --fail-on-warn
+
+schema-check: install ## fail if the committed schema.yaml is stale
+	@tmp=$$(mktemp --suffix=.yaml); trap 'rm -f "$$tmp"' EXIT; \
+	$(MANAGE) spectacular --file "$$tmp" --validate --fail-on-warn; \
+	if [ ! -f schema.yaml ]; then \
+		echo "schema.yaml is missing: run 'make schema' and commit it"; exit 1; \
+	fi; \
+	if ! diff -u schema.yaml "$$tmp" > "$$tmp.diff"; then \
+		head -n 60 "$$tmp.diff"; rm -f "$$tmp.diff"; \
+		echo "schema.yaml is stale: run 'make schema' and commit it"; exit 1; \
+	fi; \
+	rm -f "$$tmp.diff"; echo "schema.yaml is up to date"
+
+test-pg: install ## the pytest suite on PostgreSQL + Redis (PG_DATABASE_URL, PG_BROKER_URL)
+	DATABASE_URL=$(PG_DATABASE_URL) CELERY_BROKER_URL=$(PG_BROKER_URL) $(PYTEST) $(PYTEST_ARGS)
+
+check: test test-pg ## everything CI runs (needs PostgreSQL and Redis for test-pg)
+
+bench: install ## run every benchmarks/bench_*.py (numbers, not pass/fail)
+	@shopt -s nullglob; scripts=(benchmarks/bench_*.py); \
+	if [ $${#scripts[@]} -eq 0 ]; then echo "no benchmarks yet (benchmarks/bench_*.py)"; fi; \
+	for script in "$${scripts[@]}"; do echo "== $$script"; $(PY) "$$script"; done
