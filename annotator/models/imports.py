@@ -36,7 +36,14 @@ class ImportJob(BaseModel):
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     annotations_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
+    errors = models.JSONField(
+        default=list, blank=True, help_text='Why it failed: [{"line", "field", "message"}, ...].'
+    )
+    warnings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Upstream labels skipped on a successful import (same shape as errors).",
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
