@@ -13,3 +13,17 @@ def assignment_expire_stale() -> int:
     from annotator.services.assignments import assignment_expire_stale as service  # noqa: PLC0415
 
     return service()
+
+
+@shared_task(
+    name="annotator.import_job_execute",
+    queue=CeleryQueue.DEFAULT,
+    acks_late=True,  # safe: the service claims the ImportJob row (STYLE rule 29)
+    soft_time_limit=55 * 60,
+    time_limit=60 * 60,
+)
+def import_job_execute(job_id: int) -> None:
+    # Function-local import breaks the services <-> tasks cycle (STYLE B0).
+    from annotator.services.imports import import_job_execute as service  # noqa: PLC0415
+
+    service(job_id=job_id)

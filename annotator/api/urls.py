@@ -1,6 +1,6 @@
 """Routes under /api/v1/. Bound explicitly with typed converters (STYLE rule 22)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from annotator.api.views.annotations import AnnotationViewSet, ItemAnnotationViewSet
 from annotator.api.views.items import ItemViewSet
@@ -19,7 +19,9 @@ LIST = {"get": "list", "post": "create"}
 urlpatterns = [
     path("me/", MeViewSet.as_view({"get": "retrieve"}), name="me"),
     path("tokens/", ApiTokenViewSet.as_view(LIST), name="token-list"),
-    path("tokens/<int:pk>/revoke/", ApiTokenViewSet.as_view({"post": "revoke"}), name="token-revoke"),
+    path(
+        "tokens/<int:pk>/revoke/", ApiTokenViewSet.as_view({"post": "revoke"}), name="token-revoke"
+    ),
     path("projects/", ProjectViewSet.as_view(LIST), name="project-list"),
     path(
         "projects/<int:pk>/",
@@ -27,7 +29,9 @@ urlpatterns = [
         name="project-detail",
     ),
     path(f"{P}/members/", MemberViewSet.as_view(LIST), name="member-list"),
-    path(f"{P}/members/<int:pk>/", MemberViewSet.as_view({"delete": "destroy"}), name="member-detail"),
+    path(
+        f"{P}/members/<int:pk>/", MemberViewSet.as_view({"delete": "destroy"}), name="member-detail"
+    ),
     path(f"{P}/taxonomies/", TaxonomyViewSet.as_view(LIST), name="taxonomy-list"),
     path(
         f"{P}/taxonomies/<int:pk>/",
@@ -45,7 +49,11 @@ urlpatterns = [
         RubricViewSet.as_view({"get": "retrieve", "put": "update"}),
         name="rubric-detail",
     ),
-    path(f"{P}/rubrics/<int:pk>/publish/", RubricViewSet.as_view({"post": "publish"}), name="rubric-publish"),
+    path(
+        f"{P}/rubrics/<int:pk>/publish/",
+        RubricViewSet.as_view({"post": "publish"}),
+        name="rubric-publish",
+    ),
     path(f"{P}/judges/", JudgeViewSet.as_view(LIST), name="judge-list"),
     path(f"{P}/items/", ItemViewSet.as_view({"get": "list"}), name="item-list"),
     path(f"{P}/items/next/", ItemViewSet.as_view({"post": "next"}), name="item-next"),
@@ -57,7 +65,11 @@ urlpatterns = [
         name="item-annotation-create",
     ),
     path(f"{P}/annotations/", AnnotationViewSet.as_view({"get": "list"}), name="annotation-list"),
-    path(f"{P}/annotations/bulk/", AnnotationViewSet.as_view({"post": "bulk"}), name="annotation-bulk"),
+    path(
+        f"{P}/annotations/bulk/",
+        AnnotationViewSet.as_view({"post": "bulk"}),
+        name="annotation-bulk",
+    ),
     path(
         f"{P}/annotations/<int:pk>/",
         AnnotationViewSet.as_view({"get": "retrieve", "put": "update"}),
@@ -73,4 +85,5 @@ urlpatterns = [
         AnnotationViewSet.as_view({"post": "review"}),
         name="annotation-review",
     ),
+    path("projects/<int:project_id>/imports/", include("annotator.api.import_urls")),
 ]
