@@ -24,9 +24,7 @@ def check_json_value(value: Any, *, max_depth: int, path: str = "") -> None:
         node, where, depth = stack.pop()
         if isinstance(node, str):
             if "\x00" in node:
-                raise ApplicationError(
-                    "NUL characters are not allowed.", field=where or "(body)"
-                )
+                raise ApplicationError("NUL characters are not allowed.", field=where or "(body)")
             continue
         if isinstance(node, dict | list):
             if depth >= max_depth:

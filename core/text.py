@@ -48,4 +48,3 @@ def splits_character(text: str, index: int) -> bool:
             i -= 1
         return run % 2 == 1
     return False
-

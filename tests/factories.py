@@ -18,23 +18,49 @@ from annotator.services.taxonomy import (
 )
 
 ERROR_TYPES = [
-    {"key": "irrelevant", "name": "Irrelevant", "hotkey": "1", "color": "#1f77b4",
-     "severity_levels": ["minor", "major"], "unit_kinds": ["span", "step"]},
-    {"key": "wrong-grounding", "name": "Wrong-Grounding", "hotkey": "2", "color": "#ff7f0e",
-     "unit_kinds": ["span", "region"]},
-    {"key": "missing-answer", "name": "Missing-Answer", "hotkey": "3", "color": "#2ca02c",
-     "unit_kinds": ["missing_info"]},
+    {
+        "key": "irrelevant",
+        "name": "Irrelevant",
+        "hotkey": "1",
+        "color": "#1f77b4",
+        "severity_levels": ["minor", "major"],
+        "unit_kinds": ["span", "step"],
+    },
+    {
+        "key": "wrong-grounding",
+        "name": "Wrong-Grounding",
+        "hotkey": "2",
+        "color": "#ff7f0e",
+        "unit_kinds": ["span", "region"],
+    },
+    {
+        "key": "missing-answer",
+        "name": "Missing-Answer",
+        "hotkey": "3",
+        "color": "#2ca02c",
+        "unit_kinds": ["missing_info"],
+    },
 ]
 CRITERIA = [
-    {"key": "factuality", "name": "Factuality", "levels": [
-        {"value": v, "label": f"L{v}", "description": f"level {v}"} for v in range(1, 6)]},
-    {"key": "fluency", "name": "Fluency", "levels": [
-        {"value": 0, "label": "bad"}, {"value": 1, "label": "ok"}]},
+    {
+        "key": "factuality",
+        "name": "Factuality",
+        "levels": [
+            {"value": v, "label": f"L{v}", "description": f"level {v}"} for v in range(1, 6)
+        ],
+    },
+    {
+        "key": "fluency",
+        "name": "Fluency",
+        "levels": [{"value": 0, "label": "bad"}, {"value": 1, "label": "ok"}],
+    },
 ]
 
 
 def make_user(username: str, **extra: Any) -> Any:
-    return get_user_model().objects.create_user(username=username, password="pw-" + username, **extra)
+    return get_user_model().objects.create_user(
+        username=username, password="pw-" + username, **extra
+    )
 
 
 def make_project(*, admin: Any, overlap: int = 1, **members: str) -> Project:
@@ -65,8 +91,14 @@ def make_item(project: Project, external_id: str = "q1", texts: tuple[str, ...] 
         Response(item=item, index=len(rows), kind="steps", steps=["a = 1", "b = 2", "a + b = 4"])
     )
     rows.append(
-        Response(item=item, index=len(rows), kind="image", image_url="/media/x.png",
-                 image_width=640, image_height=480)
+        Response(
+            item=item,
+            index=len(rows),
+            kind="image",
+            image_url="/media/x.png",
+            image_width=640,
+            image_height=480,
+        )
     )
     Response.objects.bulk_create(rows)
     return item

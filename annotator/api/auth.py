@@ -31,11 +31,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             secret = header[1].decode()
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed("Invalid token.") from exc
-        token = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=token_hash(secret))
-            .first()
-        )
+        token = ApiToken.objects.select_related("user").filter(key_hash=token_hash(secret)).first()
         now = timezone.now()
         if token is None or token.revoked_at is not None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")

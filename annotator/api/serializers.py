@@ -14,7 +14,6 @@ from annotator.models import (
     Annotation,
     ApiToken,
     ErrorType,
-    Item,
     Judge,
     ProjectMembership,
     RegionLabel,
@@ -239,9 +238,7 @@ class SpanInputSerializer(serializers.Serializer):
     error_type = serializers.SlugField(max_length=64)
     severity = serializers.IntegerField(min_value=1, max_value=10, required=False, allow_null=True)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=MAX_COMMENT)
-    confidence = serializers.FloatField(
-        min_value=0, max_value=1, required=False, allow_null=True
-    )
+    confidence = serializers.FloatField(min_value=0, max_value=1, required=False, allow_null=True)
     text = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -255,7 +252,9 @@ class StepInputSerializer(serializers.Serializer):
     response = serializers.IntegerField(min_value=0)
     step_index = serializers.IntegerField(min_value=0)
     rating = serializers.ChoiceField(choices=[-1, 0, 1])
-    error_type = serializers.SlugField(max_length=64, required=False, allow_blank=True, allow_null=True)
+    error_type = serializers.SlugField(
+        max_length=64, required=False, allow_blank=True, allow_null=True
+    )
     comment = serializers.CharField(required=False, allow_blank=True, max_length=MAX_COMMENT)
 
 
@@ -270,7 +269,9 @@ class RegionInputSerializer(serializers.Serializer):
     response = serializers.IntegerField(min_value=0)
     shape = serializers.ChoiceField(choices=RegionLabel.Shape.choices)
     points = serializers.ListField(
-        child=PointField(), min_length=2, max_length=500,
+        child=PointField(),
+        min_length=2,
+        max_length=500,
         help_text="Normalised [x, y] pairs: 2 corners for a box, 3+ vertices for a polygon.",
     )
     error_type = serializers.SlugField(max_length=64)
@@ -292,7 +293,9 @@ class PreferenceInputSerializer(serializers.Serializer):
         min_value=-3, max_value=3, help_text="-3 A much better … 0 tie … +3 B much better."
     )
     rationale = serializers.CharField(required=False, allow_blank=True, max_length=MAX_COMMENT)
-    criterion = serializers.SlugField(max_length=64, required=False, allow_blank=True, allow_null=True)
+    criterion = serializers.SlugField(
+        max_length=64, required=False, allow_blank=True, allow_null=True
+    )
 
 
 class CritiqueInputSerializer(serializers.Serializer):
@@ -328,16 +331,12 @@ class AnnotationUnitsInputSerializer(serializers.Serializer):
 
 class AnnotationCreateInputSerializer(AnnotationUnitsInputSerializer):
     client_id = serializers.UUIDField(help_text="Client-generated; repeats return the same row.")
-    status = serializers.ChoiceField(
-        choices=WRITE_STATUSES, required=False
-    )
+    status = serializers.ChoiceField(choices=WRITE_STATUSES, required=False)
 
 
 class AnnotationUpdateInputSerializer(AnnotationUnitsInputSerializer):
     version = serializers.IntegerField(min_value=1, help_text="The version this edit is based on.")
-    status = serializers.ChoiceField(
-        choices=WRITE_STATUSES, required=False
-    )
+    status = serializers.ChoiceField(choices=WRITE_STATUSES, required=False)
 
 
 class AnnotationSubmitInputSerializer(serializers.Serializer):
@@ -352,9 +351,7 @@ class AnnotationReviewInputSerializer(serializers.Serializer):
 class AnnotationBulkEntryInputSerializer(AnnotationUnitsInputSerializer):
     item = serializers.IntegerField(min_value=1)
     client_id = serializers.UUIDField()
-    status = serializers.ChoiceField(
-        choices=WRITE_STATUSES, required=False
-    )
+    status = serializers.ChoiceField(choices=WRITE_STATUSES, required=False)
 
 
 class AnnotationBulkInputSerializer(serializers.Serializer):
@@ -436,8 +433,12 @@ class AnnotationOutputSerializer(serializers.Serializer):
     judge = JudgeRefSerializer(allow_null=True)
     status = serializers.ChoiceField(choices=Annotation.Status.choices)
     version = serializers.IntegerField()
-    taxonomy_version = serializers.IntegerField(source="taxonomy.version", allow_null=True, default=None)
-    rubric_version = serializers.IntegerField(source="rubric.version", allow_null=True, default=None)
+    taxonomy_version = serializers.IntegerField(
+        source="taxonomy.version", allow_null=True, default=None
+    )
+    rubric_version = serializers.IntegerField(
+        source="rubric.version", allow_null=True, default=None
+    )
     time_spent_ms = serializers.IntegerField()
     metadata = serializers.DictField()
     created_at = serializers.DateTimeField()
@@ -481,5 +482,3 @@ class JudgeCreateInputSerializer(serializers.Serializer):
 
 class JudgeOutputSerializer(JudgeRefSerializer):
     created_at = serializers.DateTimeField()
-
-

@@ -47,7 +47,9 @@ class Annotation(BaseModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["project", "client_id"], name="annotation_unique_client_id"),
+            models.UniqueConstraint(
+                fields=["project", "client_id"], name="annotation_unique_client_id"
+            ),
             models.UniqueConstraint(
                 fields=["item", "author"],
                 condition=Q(author__isnull=False),
@@ -99,6 +101,9 @@ class SpanLabel(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"span [{self.start}, {self.end}) {self.error_type_id}"
+
 
 class StepLabel(models.Model):
     annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="steps")
@@ -118,6 +123,9 @@ class StepLabel(models.Model):
                 fields=["annotation", "response", "step_index"], name="step_unique_index"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"step {self.step_index}: {self.rating}"
 
 
 class RegionLabel(models.Model):
@@ -149,9 +157,14 @@ class RegionLabel(models.Model):
             models.CheckConstraint(condition=Q(shape__in=["box", "polygon"]), name="region_shape"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.shape} region"
+
 
 class RubricScore(models.Model):
-    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="rubric_scores")
+    annotation = models.ForeignKey(
+        Annotation, on_delete=models.CASCADE, related_name="rubric_scores"
+    )
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
     criterion = models.ForeignKey(RubricCriterion, on_delete=models.PROTECT, related_name="+")
     score = models.IntegerField()
@@ -163,6 +176,9 @@ class RubricScore(models.Model):
                 fields=["annotation", "response", "criterion"], name="rubric_score_unique"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion_id}={self.score}"
 
 
 class PreferenceJudgment(models.Model):
@@ -179,11 +195,16 @@ class PreferenceJudgment(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(value__gte=-3, value__lte=3), name="preference_range"),
+            models.CheckConstraint(
+                condition=Q(value__gte=-3, value__lte=3), name="preference_range"
+            ),
             models.CheckConstraint(
                 condition=~Q(response_a=F("response_b")), name="preference_distinct_responses"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"preference {self.value}"
 
 
 class Critique(models.Model):
@@ -194,14 +215,22 @@ class Critique(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=~Q(text=""), name="critique_nonempty")]
 
+    def __str__(self) -> str:
+        return self.text[:60]
+
 
 class MissingInfo(models.Model):
-    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="missing_info")
+    annotation = models.ForeignKey(
+        Annotation, on_delete=models.CASCADE, related_name="missing_info"
+    )
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
     error_type = models.ForeignKey(ErrorType, on_delete=models.PROTECT, related_name="+")
     passage_index = models.PositiveIntegerField(null=True, blank=True)
     sentence_indices = models.JSONField(default=list, blank=True)
     comment = models.TextField(blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"missing {self.error_type_id}"
 
 
 class Assignment(BaseModel):
@@ -223,3 +252,6 @@ class Assignment(BaseModel):
             models.UniqueConstraint(fields=["item", "user"], name="assignment_unique_user_item"),
         ]
         indexes = [models.Index(fields=["item", "status", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"item {self.item_id} -> user {self.user_id} ({self.status})"

@@ -27,7 +27,9 @@ class Item(BaseModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["project", "external_id"], name="item_unique_external_id"),
+            models.UniqueConstraint(
+                fields=["project", "external_id"], name="item_unique_external_id"
+            ),
             models.CheckConstraint(condition=~Q(external_id=""), name="item_external_id_nonempty"),
         ]
         indexes = [models.Index(fields=["project", "annotation_count", "id"])]
@@ -57,7 +59,9 @@ class Response(models.Model):
         ordering = ["index"]
         constraints = [
             models.UniqueConstraint(fields=["item", "index"], name="response_unique_index"),
-            models.CheckConstraint(condition=Q(kind__in=["text", "steps", "image"]), name="response_kind"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["text", "steps", "image"]), name="response_kind"
+            ),
             models.CheckConstraint(
                 condition=~Q(kind="image") | ~Q(image_url=""), name="response_image_has_url"
             ),

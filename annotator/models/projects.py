@@ -8,7 +8,9 @@ from core.models import BaseModel
 class Project(BaseModel):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
-    guidelines = models.TextField(blank=True, default="", help_text="Markdown, sanitised in the UI.")
+    guidelines = models.TextField(
+        blank=True, default="", help_text="Markdown, sanitised in the UI."
+    )
     overlap = models.PositiveIntegerField(
         default=1, help_text="How many human annotations each item should get."
     )

@@ -59,7 +59,9 @@ class ErrorType(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["taxonomy", "key"], name="errortype_unique_key"),
             models.UniqueConstraint(
-                fields=["taxonomy", "hotkey"], condition=~Q(hotkey=""), name="errortype_unique_hotkey"
+                fields=["taxonomy", "hotkey"],
+                condition=~Q(hotkey=""),
+                name="errortype_unique_hotkey",
             ),
             models.CheckConstraint(
                 condition=Q(color__regex=r"^#[0-9a-fA-F]{6}$"), name="errortype_color_hex"

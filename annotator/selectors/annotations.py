@@ -24,9 +24,7 @@ UNIT_PREFETCHES = (
     Prefetch("spans", queryset=SpanLabel.objects.select_related("response", "error_type")),
     Prefetch("steps", queryset=StepLabel.objects.select_related("response", "error_type")),
     Prefetch("regions", queryset=RegionLabel.objects.select_related("response", "error_type")),
-    Prefetch(
-        "rubric_scores", queryset=RubricScore.objects.select_related("response", "criterion")
-    ),
+    Prefetch("rubric_scores", queryset=RubricScore.objects.select_related("response", "criterion")),
     Prefetch(
         "preferences",
         queryset=PreferenceJudgment.objects.select_related("response_a", "response_b", "criterion"),

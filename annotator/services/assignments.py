@@ -9,6 +9,7 @@ two annotators racing for the last slot cannot both get it.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.utils import timezone
 from annotator.models import Annotation, Assignment, Item, Project
 
 CANDIDATES_PER_ROUND = 20
+MAX_ROUNDS = 50
 
 
 def _holders(item_id: int, now: Any) -> set[int]:
@@ -39,7 +41,9 @@ def _current_for_user(project: Project, user: Any, now: Any) -> Item | None:
         Assignment.objects.filter(
             project=project, user=user, status=Assignment.Status.ACTIVE, expires_at__gt=now
         )
-        .exclude(item__annotations__author=user, item__annotations__status__in=["submitted", "accepted"])
+        .exclude(
+            item__annotations__author=user, item__annotations__status__in=["submitted", "accepted"]
+        )
         .select_related("item")
         .order_by("id")
         .first()
@@ -47,7 +51,9 @@ def _current_for_user(project: Project, user: Any, now: Any) -> Item | None:
     return lease.item if lease else None
 
 
-def item_next_for_annotator(*, project: Project, user: Any) -> tuple[Item | None, Assignment | None]:
+def item_next_for_annotator(
+    *, project: Project, user: Any
+) -> tuple[Item | None, Assignment | None]:
     """Lease the next open item to ``user``; return ``(item, assignment)`` or ``(None, None)``.
 
     Side effects: writes or renews an Assignment row that expires after
@@ -62,11 +68,11 @@ def item_next_for_annotator(*, project: Project, user: Any) -> tuple[Item | None
         assignment.expires_at = expires
         return held, assignment
     skip_locked = connection.features.has_select_for_update_skip_locked
-    exclude_ids: set[int] = set()
-    while True:
+    full_ids: set[int] = set()
+    for attempt in range(MAX_ROUNDS):
         candidates = list(
             Item.objects.filter(project=project, annotation_count__lt=project.overlap)
-            .exclude(pk__in=exclude_ids)
+            .exclude(pk__in=full_ids)
             .exclude(assignments__user=user)
             .exclude(annotations__author=user)
             .order_by("is_gold", "annotation_count", "id")
@@ -74,15 +80,20 @@ def item_next_for_annotator(*, project: Project, user: Any) -> tuple[Item | None
         )
         if not candidates:
             return None, None
+        busy = False
         for item_id in candidates:
             with transaction.atomic():
-                locked = Item.objects.select_for_update(skip_locked=skip_locked).filter(pk=item_id)
-                item = locked.first()
+                item = (
+                    Item.objects.select_for_update(skip_locked=skip_locked)
+                    .filter(pk=item_id)
+                    .first()
+                )
                 if item is None:
-                    continue  # another transaction holds it: try the next candidate
+                    busy = True  # another annotator is being assigned it right now
+                    continue
                 holders = _holders(item_id, now)
                 if user.pk in holders or len(holders) >= project.overlap:
-                    exclude_ids.add(item_id)
+                    full_ids.add(item_id)
                     continue
                 assignment, _ = Assignment.objects.update_or_create(
                     item=item,
@@ -94,7 +105,10 @@ def item_next_for_annotator(*, project: Project, user: Any) -> tuple[Item | None
                     },
                 )
                 return item, assignment
-        exclude_ids.update(candidates)
+        if busy:
+            # Locked candidates may still have room once their holder commits: retry them.
+            time.sleep(0.002 * (attempt + 1))
+    return None, None
 
 
 def assignment_release(*, project: Project, user: Any, item: Item) -> int:

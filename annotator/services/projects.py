@@ -60,9 +60,7 @@ def project_member_set(*, project: Project, username: str, role: str) -> Project
         raise ApplicationError(f"No user {username!r}.", field="username")
     with transaction.atomic():
         membership = (
-            ProjectMembership.objects.select_for_update()
-            .filter(project=project, user=user)
-            .first()
+            ProjectMembership.objects.select_for_update().filter(project=project, user=user).first()
         )
         if membership is None:
             return ProjectMembership.objects.create(project=project, user=user, role=role)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from annotator.models import ApiToken, Project, ProjectMembership
 from core.exceptions import ApplicationError
 
-TOKEN_PREFIX = "fg_"
+TOKEN_PREFIX = "fg_"  # noqa: S105 (a prefix, not a secret)
 
 
 def token_hash(secret: str) -> str:

@@ -28,7 +28,15 @@ from annotator.selectors.taxonomy import RubricCatalog, TaxonomyCatalog
 from core.exceptions import ApplicationError
 from core.text import splits_character
 
-UNIT_FIELDS = ("spans", "steps", "regions", "rubric_scores", "preferences", "critiques", "missing_info")
+UNIT_FIELDS = (
+    "spans",
+    "steps",
+    "regions",
+    "rubric_scores",
+    "preferences",
+    "critiques",
+    "missing_info",
+)
 
 
 @dataclass

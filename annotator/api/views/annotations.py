@@ -28,7 +28,15 @@ from annotator.services.annotations import (
 )
 from core.exceptions import ApplicationError, Conflict
 
-UNIT_KEYS = ("spans", "steps", "regions", "rubric_scores", "preferences", "critiques", "missing_info")
+UNIT_KEYS = (
+    "spans",
+    "steps",
+    "regions",
+    "rubric_scores",
+    "preferences",
+    "critiques",
+    "missing_info",
+)
 LABELLING_ROLES = (Role.ANNOTATOR, Role.REVIEWER)
 WRITE_ERRORS = {400: s.ErrorOutputSerializer, 409: s.ConflictOutputSerializer}
 

@@ -18,6 +18,7 @@ from annotator.api.auth import token_allows_project
 from annotator.api.base import ProjectScopedViewSet, Role
 from annotator.models import ApiToken, Judge, ProjectMembership, Rubric, Taxonomy
 from annotator.selectors.projects import project_list_for_user, project_members
+from annotator.services.judges import judge_create
 from annotator.services.projects import (
     project_create,
     project_member_remove,
@@ -32,7 +33,6 @@ from annotator.services.taxonomy import (
     taxonomy_publish,
     taxonomy_set_error_types,
 )
-from annotator.services.judges import judge_create
 from annotator.services.tokens import api_token_create, api_token_revoke
 from core.exceptions import ApplicationError
 
@@ -58,11 +58,15 @@ class ApiTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> Any:
         return ApiToken.objects.filter(user=self.request.user).prefetch_related("projects")
 
-    @extend_schema(request=s.ApiTokenCreateInputSerializer, responses={201: s.ApiTokenCreatedOutputSerializer})
+    @extend_schema(
+        request=s.ApiTokenCreateInputSerializer, responses={201: s.ApiTokenCreatedOutputSerializer}
+    )
     def create(self, request: Request) -> Response:
         data = s.ApiTokenCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        projects = list(project_list_for_user(user=request.user).filter(pk__in=data.validated_data["projects"]))
+        projects = list(
+            project_list_for_user(user=request.user).filter(pk__in=data.validated_data["projects"])
+        )
         if len(projects) != len(set(data.validated_data["projects"])):
             raise ApplicationError("Some projects are not yours.", field="projects")
         token, secret = api_token_create(
@@ -94,7 +98,9 @@ class ProjectViewSet(viewsets.GenericViewSet):
 
     def _roles(self) -> dict[int, str]:
         return dict(
-            ProjectMembership.objects.filter(user=self.request.user).values_list("project_id", "role")
+            ProjectMembership.objects.filter(user=self.request.user).values_list(
+                "project_id", "role"
+            )
         )
 
     @extend_schema(responses=s.ProjectOutputSerializer(many=True))
@@ -110,7 +116,9 @@ class ProjectViewSet(viewsets.GenericViewSet):
         project = get_object_or_404(self.get_queryset(), pk=pk)
         return Response(s.ProjectOutputSerializer(project, context={"roles": self._roles()}).data)
 
-    @extend_schema(request=s.ProjectCreateInputSerializer, responses={201: s.ProjectOutputSerializer})
+    @extend_schema(
+        request=s.ProjectCreateInputSerializer, responses={201: s.ProjectOutputSerializer}
+    )
     def create(self, request: Request) -> Response:
         data = s.ProjectCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -137,7 +145,9 @@ class MemberViewSet(ProjectScopedViewSet):
 
     @extend_schema(responses=s.MemberOutputSerializer(many=True))
     def list(self, request: Request, project_id: int) -> Response:
-        return Response(s.MemberOutputSerializer(project_members(project=self.project), many=True).data)
+        return Response(
+            s.MemberOutputSerializer(project_members(project=self.project), many=True).data
+        )
 
     @extend_schema(request=s.MemberSetInputSerializer, responses=s.MemberOutputSerializer)
     def create(self, request: Request, project_id: int) -> Response:
@@ -224,7 +234,9 @@ class RubricViewSet(_VersionViewSet):
         self.require_role()
         data = s.RubricUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        rubric = rubric_set_criteria(rubric=self.get_object(), criteria=data.validated_data["criteria"])
+        rubric = rubric_set_criteria(
+            rubric=self.get_object(), criteria=data.validated_data["criteria"]
+        )
         return self._render(self.get_queryset().get(pk=rubric.pk))
 
     @extend_schema(request=None, responses=s.RubricOutputSerializer)

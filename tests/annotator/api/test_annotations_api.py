@@ -31,7 +31,9 @@ def span_body(**extra: Any) -> dict[str, Any]:
 
 def test_create_stores_spans_and_returns_them(project, item, annotator_user, client_for):
     client = client_for(annotator_user)
-    response = client.post(url(project, f"items/{item.pk}/annotations/"), span_body(), format="json")
+    response = client.post(
+        url(project, f"items/{item.pk}/annotations/"), span_body(), format="json"
+    )
     assert response.status_code == 201, response.json()
     data = response.json()
     assert data["author"] == "anna"
@@ -49,7 +51,9 @@ def test_create_stores_spans_and_returns_them(project, item, annotator_user, cli
     assert quotes == sorted([texts[0].text[0:5], texts[0].text[28:41], "came out "])
 
 
-def test_same_client_id_twice_gives_one_row_and_same_body(project, item, annotator_user, client_for):
+def test_same_client_id_twice_gives_one_row_and_same_body(
+    project, item, annotator_user, client_for
+):
     client = client_for(annotator_user)
     body = span_body()
     first = client.post(url(project, f"items/{item.pk}/annotations/"), body, format="json")
@@ -73,12 +77,17 @@ def test_stale_version_gets_409_with_current_state(project, item, annotator_user
     client = client_for(annotator_user)
     created = client.post(url(project, f"items/{item.pk}/annotations/"), span_body(), format="json")
     aid = created.json()["id"]
-    one_span = {"version": 1, "spans": [{"response": 0, "start": 0, "end": 3, "error_type": "irrelevant"}]}
+    one_span = {
+        "version": 1,
+        "spans": [{"response": 0, "start": 0, "end": 3, "error_type": "irrelevant"}],
+    }
     ok = client.put(url(project, f"annotations/{aid}/"), one_span, format="json")
     assert ok.status_code == 200
     assert ok.json()["version"] == 2
     assert len(ok.json()["spans"]) == 1
-    stale = client.put(url(project, f"annotations/{aid}/"), {"version": 1, "spans": []}, format="json")
+    stale = client.put(
+        url(project, f"annotations/{aid}/"), {"version": 1, "spans": []}, format="json"
+    )
     assert stale.status_code == 409
     body = stale.json()
     assert body["current"]["version"] == 2
@@ -88,24 +97,38 @@ def test_stale_version_gets_409_with_current_state(project, item, annotator_user
 
 def test_submit_then_review_counts_item(project, item, annotator_user, reviewer_user, client_for):
     client = client_for(annotator_user)
-    aid = client.post(url(project, f"items/{item.pk}/annotations/"), span_body(), format="json").json()["id"]
-    submitted = client.post(url(project, f"annotations/{aid}/submit/"), {"version": 1}, format="json")
+    aid = client.post(
+        url(project, f"items/{item.pk}/annotations/"), span_body(), format="json"
+    ).json()["id"]
+    submitted = client.post(
+        url(project, f"annotations/{aid}/submit/"), {"version": 1}, format="json"
+    )
     assert submitted.status_code == 200
     assert submitted.json()["status"] == "submitted"
     item.refresh_from_db()
     assert item.annotation_count == 1
     # The author cannot review; a reviewer can.
-    denied = client.post(url(project, f"annotations/{aid}/review/"), {"version": 2, "decision": "accepted"}, format="json")
+    denied = client.post(
+        url(project, f"annotations/{aid}/review/"),
+        {"version": 2, "decision": "accepted"},
+        format="json",
+    )
     assert denied.status_code == 403
     reviewer = client_for(reviewer_user)
-    rejected = reviewer.post(url(project, f"annotations/{aid}/review/"), {"version": 2, "decision": "rejected"}, format="json")
+    rejected = reviewer.post(
+        url(project, f"annotations/{aid}/review/"),
+        {"version": 2, "decision": "rejected"},
+        format="json",
+    )
     assert rejected.status_code == 200
     assert rejected.json()["status"] == "rejected"
     item.refresh_from_db()
     assert item.annotation_count == 0
 
 
-def test_server_controlled_fields_are_ignored(project, item, annotator_user, admin_user, client_for):
+def test_server_controlled_fields_are_ignored(
+    project, item, annotator_user, admin_user, client_for
+):
     client = client_for(annotator_user)
     body = span_body(author=admin_user.pk, version=7, project=999, status="accepted")
     response = client.post(url(project, f"items/{item.pk}/annotations/"), body, format="json")
@@ -124,7 +147,9 @@ def test_other_projects_ids_are_404(project, item, outsider, client_for):
     client = client_for(outsider)
     assert client.get(url(project, "items/")).status_code == 404
     assert client.get(url(project, f"items/{item.pk}/")).status_code == 404
-    response = client.post(url(project, f"items/{item.pk}/annotations/"), span_body(), format="json")
+    response = client.post(
+        url(project, f"items/{item.pk}/annotations/"), span_body(), format="json"
+    )
     assert response.status_code == 404
     assert Annotation.objects.count() == 0
 
@@ -137,7 +162,9 @@ def test_researcher_cannot_annotate(project, item, researcher_user, client_for):
 
 
 def test_annotators_see_only_their_own(project, item, annotator_user, reviewer_user, client_for):
-    client_for(reviewer_user).post(url(project, f"items/{item.pk}/annotations/"), span_body(), format="json")
+    client_for(reviewer_user).post(
+        url(project, f"items/{item.pk}/annotations/"), span_body(), format="json"
+    )
     mine = client_for(annotator_user).get(url(project, "annotations/")).json()
     assert mine["results"] == []
     everyone = client_for(reviewer_user).get(url(project, "annotations/")).json()

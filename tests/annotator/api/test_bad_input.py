@@ -56,7 +56,9 @@ def test_span_start_not_before_end(project, item, anna):
 def test_span_that_splits_a_character(project, anna):
     item = make_item(project, "accents", texts=("cafe\u0301 ok", "x"))
     # Offset 4 falls between "e" and its combining acute accent.
-    assert_rejected(post(anna, project, item, spans=[span(start=0, end=4)]), "spans[0].end", "splits")
+    assert_rejected(
+        post(anna, project, item, spans=[span(start=0, end=4)]), "spans[0].end", "splits"
+    )
 
 
 def test_span_inside_zwj_sequence(project, anna):
@@ -103,14 +105,24 @@ def test_unknown_rubric_criterion(project, item, anna):
 
 def test_region_outside_unit_square(project, item, anna):
     regions = [
-        {"response": 3, "shape": "box", "points": [[0.1, 0.1], [1.2, 0.5]], "error_type": "wrong-grounding"}
+        {
+            "response": 3,
+            "shape": "box",
+            "points": [[0.1, 0.1], [1.2, 0.5]],
+            "error_type": "wrong-grounding",
+        }
     ]
     assert_rejected(post(anna, project, item, regions=regions), "regions[0].points[1].x")
 
 
 def test_polygon_needs_three_points(project, item, anna):
     regions = [
-        {"response": 3, "shape": "polygon", "points": [[0.1, 0.1], [0.2, 0.5]], "error_type": "wrong-grounding"}
+        {
+            "response": 3,
+            "shape": "polygon",
+            "points": [[0.1, 0.1], [0.2, 0.5]],
+            "error_type": "wrong-grounding",
+        }
     ]
     assert_rejected(post(anna, project, item, regions=regions), "regions[0].points")
 
@@ -136,8 +148,12 @@ def test_preference_of_a_response_with_itself(project, item, anna):
 
 
 def test_missing_info_sentence_out_of_range(project, item, anna):
-    missing = [{"response": 0, "error_type": "missing-answer", "passage_index": 0, "sentence_indices": [5]}]
-    assert_rejected(post(anna, project, item, missing_info=missing), "missing_info[0].sentence_indices")
+    missing = [
+        {"response": 0, "error_type": "missing-answer", "passage_index": 0, "sentence_indices": [5]}
+    ]
+    assert_rejected(
+        post(anna, project, item, missing_info=missing), "missing_info[0].sentence_indices"
+    )
 
 
 def test_all_errors_are_listed_and_nothing_is_half_applied(project, item, anna):

@@ -15,10 +15,30 @@ from tests.factories import make_item
 
 # User-perceived characters, each possibly several code points.
 GRAPHEMES = [
-    "a", "Z", " ", "\r\n", "\n", "\t", "é", "e\u0301", "n\u0303\u0323",
-    "\U0001f600", "\U0001f44d\U0001f3fd", "\U0001f468\u200d\U0001f469\u200d\U0001f467",
-    "\U0001f1eb\U0001f1f7", "\u2764\ufe0f", "中", "文", "\U00020000", "ש", "ל", "ו", "م",
-    "\u200f", "\u0915\u094d\u0937", "\U0001d54f",
+    "a",
+    "Z",
+    " ",
+    "\r\n",
+    "\n",
+    "\t",
+    "é",
+    "e\u0301",
+    "n\u0303\u0323",
+    "\U0001f600",
+    "\U0001f44d\U0001f3fd",
+    "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+    "\U0001f1eb\U0001f1f7",
+    "\u2764\ufe0f",
+    "中",
+    "文",
+    "\U00020000",
+    "ש",
+    "ל",
+    "ו",
+    "م",
+    "\u200f",
+    "\u0915\u094d\u0937",
+    "\U0001d54f",
 ]
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +69,13 @@ def test_marked_text_round_trips(project: Any, annotator_user: Any, client_for: 
         {
             "client_id": str(uuid.uuid4()),
             "spans": [
-                {"response": 0, "start": start, "end": end, "error_type": "irrelevant", "text": marked}
+                {
+                    "response": 0,
+                    "start": start,
+                    "end": end,
+                    "error_type": "irrelevant",
+                    "text": marked,
+                }
             ],
         },
         format="json",

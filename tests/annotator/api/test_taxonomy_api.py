@@ -41,22 +41,34 @@ def test_duplicate_hotkey_is_named(project, admin_user, client_for):
     assert response.json()["errors"][0]["field"] == "error_types[1].hotkey"
 
 
-def test_labels_pin_the_version_they_were_made_under(project, item, admin_user, annotator_user, client_for):
+def test_labels_pin_the_version_they_were_made_under(
+    project, item, admin_user, annotator_user, client_for
+):
     admin = client_for(admin_user)
     base = f"/api/v1/projects/{project.pk}/taxonomies/"
     anna = client_for(annotator_user)
     first = anna.post(
         f"/api/v1/projects/{project.pk}/items/{item.pk}/annotations/",
-        {"client_id": str(uuid.uuid4()), "spans": [{"response": 0, "start": 0, "end": 5, "error_type": "irrelevant"}]},
+        {
+            "client_id": str(uuid.uuid4()),
+            "spans": [{"response": 0, "start": 0, "end": 5, "error_type": "irrelevant"}],
+        },
         format="json",
     ).json()
     draft = admin.post(base).json()
-    admin.put(f"{base}{draft['id']}/", {"error_types": [{"key": "new-kind", "name": "New"}]}, format="json")
+    admin.put(
+        f"{base}{draft['id']}/",
+        {"error_types": [{"key": "new-kind", "name": "New"}]},
+        format="json",
+    )
     admin.post(f"{base}{draft['id']}/publish/")
     # The existing annotation keeps validating against v1 ...
     kept = anna.put(
         f"/api/v1/projects/{project.pk}/annotations/{first['id']}/",
-        {"version": 1, "spans": [{"response": 0, "start": 0, "end": 5, "error_type": "irrelevant"}]},
+        {
+            "version": 1,
+            "spans": [{"response": 0, "start": 0, "end": 5, "error_type": "irrelevant"}],
+        },
         format="json",
     )
     assert kept.status_code == 200
@@ -85,12 +97,16 @@ def test_members_keep_one_admin(project, admin_user, client_for):
     members = client.get(f"/api/v1/projects/{project.pk}/members/").json()
     admin_row = next(m for m in members if m["username"] == "alice")
     demote = client.post(
-        f"/api/v1/projects/{project.pk}/members/", {"username": "alice", "role": "annotator"}, format="json"
+        f"/api/v1/projects/{project.pk}/members/",
+        {"username": "alice", "role": "annotator"},
+        format="json",
     )
     assert demote.status_code == 400
     removed = client.delete(f"/api/v1/projects/{project.pk}/members/{admin_row['id']}/")
     assert removed.status_code == 400
     added = client.post(
-        f"/api/v1/projects/{project.pk}/members/", {"username": "oscar", "role": "annotator"}, format="json"
+        f"/api/v1/projects/{project.pk}/members/",
+        {"username": "oscar", "role": "annotator"},
+        format="json",
     )
     assert added.status_code == 400  # oscar does not exist in this test

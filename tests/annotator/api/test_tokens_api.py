@@ -78,13 +78,17 @@ def test_revoked_token_is_401(admin_user, project, client_for):
 
 def test_token_cannot_mint_tokens(admin_user):
     _, secret = api_token_create(user=admin_user, name="w", scopes=["read", "write"])
-    response = token_client(secret).post("/api/v1/tokens/", {"name": "y", "scopes": ["read"]}, format="json")
+    response = token_client(secret).post(
+        "/api/v1/tokens/", {"name": "y", "scopes": ["read"]}, format="json"
+    )
     assert response.status_code == 403
     assert ApiToken.objects.count() == 1
 
 
 def test_unknown_scope_is_400(admin_user, client_for):
-    response = client_for(admin_user).post("/api/v1/tokens/", {"name": "z", "scopes": ["root"]}, format="json")
+    response = client_for(admin_user).post(
+        "/api/v1/tokens/", {"name": "z", "scopes": ["root"]}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "scopes[0]"
 
