@@ -247,6 +247,9 @@ class Launcher:
 
     def stop(self) -> None:
         """SIGTERM each child once, wait for it, then sweep its process group."""
+        # A signal more than a second after the first one means "now": kill. Earlier ones are
+        # the same request delivered twice (e.g. by a terminal and by a parent process).
+        escalate_after = time.monotonic() + 1
         signals_seen = len(self.signals)
         for child in self.children:
             if child.process and child.process.poll() is None:
@@ -254,7 +257,16 @@ class Launcher:
                     child.process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT_S
         forced = False
-        while any(c.process and c.process.poll() is None for c in self.children):
+        running = {c.name for c in self.children if c.process and c.process.poll() is None}
+        while running:
+            for child in self.children:
+                if child.name in running and child.process and child.process.poll() is not None:
+                    running.discard(child.name)
+                    self.out.say(f"{child.name} exited (code {child.process.returncode})")
+            if not running:
+                break
+            if time.monotonic() < escalate_after:
+                signals_seen = len(self.signals)
             if not forced and (len(self.signals) > signals_seen or time.monotonic() > deadline):
                 forced = True
                 self.out.say("killing the children that are still running")
