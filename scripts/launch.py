@@ -104,6 +104,8 @@ def web_command(port: int) -> list[str]:
         "--timeout", "120",
         "--graceful-timeout", "20",
         "--access-logfile", "-",
+        # Gunicorn 27's control socket is one fixed path per user; two checkouts would clash.
+        "--no-control-socket",
     ]  # fmt: skip
 
 
