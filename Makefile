@@ -15,6 +15,8 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 PYTEST := $(PY) -m pytest
 RUFF := $(VENV)/bin/ruff
+# `make run` reads .env when there is one (cp .env.example .env); the shell's variables win.
+DOTENV := scripts/with-dotenv
 # Written after a successful install; older than pyproject.toml means "install again".
 INSTALL_STAMP := $(VENV)/.finegrain-installed
 
@@ -51,11 +53,11 @@ $(FRONTEND_BUILD): $(FRONTEND_SOURCES)
 	touch $@
 endif
 
-run: install frontend ## migrate, collect static files, seed the demo, start web + worker + beat
-	$(MANAGE) migrate --noinput
-	$(MANAGE) collectstatic --noinput --verbosity 0
-	$(MANAGE) seed_demo
-	exec $(PY) scripts/launch.py
+run: install frontend ## migrate, static files, demo project; then web + worker + beat (reads .env)
+	$(DOTENV) $(MANAGE) migrate --noinput
+	$(DOTENV) $(MANAGE) collectstatic --noinput --verbosity 0
+	$(DOTENV) $(MANAGE) seed_demo
+	exec $(DOTENV) $(PY) scripts/launch.py
 
 # Lint, schema check and pytest all run even when an earlier one fails, so that one run shows
 # every problem; the target fails if any of them failed.
