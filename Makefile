@@ -24,14 +24,18 @@ INSTALL_STAMP := $(VENV)/.finegrain-installed
 PG_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/finegrain
 PG_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-# The built React app, once frontend/package.json exists (the UI issue adds it).
+# The React app, once frontend/package.json exists. Stamps live in node_modules so that they
+# are neither committed nor collected as static files.
 ifneq ($(wildcard frontend/package.json),)
-FRONTEND_BUILD := frontend/dist/.built
-FRONTEND_SOURCES := $(shell find frontend -path frontend/node_modules -prune -o \
-	-path frontend/dist -prune -o -type f -print)
+FRONTEND_DEPS := frontend/node_modules/.finegrain-installed
+FRONTEND_BUILD := frontend/node_modules/.finegrain-built
+FRONTEND_SOURCES := $(wildcard frontend/index.html frontend/*.config.ts frontend/*.config.js \
+	frontend/tsconfig*.json) $(shell find frontend/src frontend/public -type f 2>/dev/null)
 endif
+NPM_INSTALL := $(if $(wildcard frontend/package-lock.json),npm ci,npm install) --no-audit --no-fund
 
-.PHONY: help install run test lint format schema schema-check test-pg bench check frontend
+.PHONY: help install run test lint format schema schema-check test-pg bench check frontend \
+	frontend-test
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -47,10 +51,22 @@ install: $(INSTALL_STAMP) ## create .venv and install '.[dev]' when pyproject.to
 
 frontend: $(FRONTEND_BUILD) ## build the React app (no-op until frontend/package.json exists)
 
-ifdef FRONTEND_BUILD
-$(FRONTEND_BUILD): $(FRONTEND_SOURCES)
-	cd frontend && npm ci --no-audit --no-fund && npm run build
+ifdef FRONTEND_DEPS
+$(FRONTEND_DEPS): frontend/package.json $(wildcard frontend/package-lock.json)
+	cd frontend && $(NPM_INSTALL)
 	touch $@
+
+$(FRONTEND_BUILD): $(FRONTEND_DEPS) $(FRONTEND_SOURCES)
+	cd frontend && npm run build
+	touch $@
+endif
+
+frontend-test: $(FRONTEND_DEPS) ## eslint, tsc and vitest of the React app
+ifdef FRONTEND_DEPS
+	cd frontend && npm run --if-present lint && npm run --if-present typecheck \
+		&& npm run --if-present test
+else
+	@echo "no frontend yet (frontend/package.json)"
 endif
 
 run: install frontend ## migrate, static files, demo project; then web + worker + beat (reads .env)
@@ -59,15 +75,16 @@ run: install frontend ## migrate, static files, demo project; then web + worker 
 	$(DOTENV) $(MANAGE) seed_demo
 	exec $(DOTENV) $(PY) scripts/launch.py
 
-# Lint, schema check and pytest all run even when an earlier one fails, so that one run shows
-# every problem; the target fails if any of them failed.
-test: install ## lint + schema check + the whole pytest suite (what CI runs)
+# Lint, schema check, front-end checks and pytest all run even when an earlier one fails, so
+# that one run shows every problem; the target fails if any of them failed.
+test: install ## lint + schema check + front-end checks + the whole pytest suite (what CI runs)
 	@failed=""; \
 	$(MAKE) --no-print-directory lint || failed="$$failed lint"; \
 	$(MAKE) --no-print-directory schema-check || failed="$$failed schema-check"; \
+	$(MAKE) --no-print-directory frontend-test || failed="$$failed frontend-test"; \
 	$(PYTEST) $(PYTEST_ARGS) || failed="$$failed pytest"; \
 	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi; \
-	echo "make test: lint, schema-check and pytest passed"
+	echo "make test: lint, schema-check, frontend-test and pytest passed"
 
 lint: install ## ruff check + ruff format --check
 	$(RUFF) check .
@@ -77,8 +94,11 @@ format: install ## apply ruff's fixes and formatting
 	$(RUFF) check --fix .
 	$(RUFF) format .
 
-schema: install ## regenerate schema.yaml (commit it)
+schema: install $(FRONTEND_DEPS) ## regenerate schema.yaml and the front end's schema.d.ts
 	$(MANAGE) spectacular --file schema.yaml --validate --fail-on-warn
+ifdef FRONTEND_DEPS
+	cd frontend && npm run --if-present gen:api
+endif
 
 schema-check: install ## fail if the committed schema.yaml is stale
 	@tmp=$$(mktemp --suffix=.yaml); trap 'rm -f "$$tmp"' EXIT; \
