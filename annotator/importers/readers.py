@@ -66,6 +66,21 @@ def decode_utf8(data: bytes, errors: LineErrors) -> str | None:
     return None
 
 
+def needs_guard(text: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether ``text[start:end]`` could hold a NUL or nest deeper than allowed.
+
+    A decoded string can only contain NUL if the JSON text has the escape ``\\u0000`` (raw
+    control characters are invalid JSON), and nesting depth cannot exceed the number of
+    opening brackets. Most records pass both tests and skip the full walk, which would
+    otherwise be a third of the parsing time.
+    """
+    end = len(text) if end is None else end
+    if text.find("\\u0000", start, end) != -1:
+        return True
+    brackets = text.count("{", start, end) + text.count("[", start, end)
+    return brackets >= settings.FINEGRAIN_MAX_JSON_DEPTH
+
+
 def guard_value(value: Any, where: Where, errors: LineErrors, path: str = "") -> bool:
     """Apply the API's JSON guards to one parsed value; report and return False if it fails."""
     try:
@@ -89,6 +104,8 @@ def parse_json_text(text: str, where: Where, errors: LineErrors, field: str) -> 
     except ValueError as exc:
         errors.add(where, field, f"Invalid JSON: {exc}.")
         return False, None
+    if not needs_guard(text):
+        return True, value
     return guard_value(value, where, errors, field), value
 
 
@@ -124,7 +141,7 @@ def json_list_records(text: str, errors: LineErrors) -> Iterator[tuple[Where, An
     else:
         while True:
             line += text.count("\n", counted_to, pos)
-            counted_to = pos
+            counted_to = start = pos
             where = Where(line, index)
             try:
                 value, pos = DECODER.raw_decode(text, pos)
@@ -141,7 +158,7 @@ def json_list_records(text: str, errors: LineErrors) -> Iterator[tuple[Where, An
             except ValueError as exc:
                 errors.add(where, "", f"Invalid JSON: {exc}.")
                 return
-            if guard_value(value, where, errors):
+            if not needs_guard(text, start, pos) or guard_value(value, where, errors):
                 yield where, value
             index += 1
             pos = _WS.match(text, pos).end()  # type: ignore[union-attr]

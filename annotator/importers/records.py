@@ -25,6 +25,7 @@ ITEM_FIELDS = frozenset(
 RESPONSE_FIELDS = frozenset(
     {"kind", "text", "steps", "image_url", "image_width", "image_height", "model_name", "metadata"}
 )
+TEXT_FIELDS = frozenset({"kind", "text", "model_name", "metadata"})
 KINDS = ("text", "steps", "image")
 IMAGE_URL_PREFIXES = ("https://", "http://", "/")
 MAX_EXTERNAL_ID = 255
@@ -171,7 +172,24 @@ def _context(c: _Check, value: Any) -> list[dict[str, Any]]:
     return value
 
 
-def _response(c: _Check, value: Any, path: str) -> ResponseRecord:
+def _response(c: _Check, value: Any, index: int) -> ResponseRecord:
+    # Fast path for the common plain-text response; anything else gets every check.
+    if type(value) is dict and value.keys() <= TEXT_FIELDS:
+        text = value.get("text")
+        model_name = value.get("model_name", "")
+        metadata = value.get("metadata", {})
+        if (
+            value.get("kind", "text") == "text"
+            and type(text) is str
+            and type(model_name) is str
+            and len(model_name) <= MAX_MODEL_NAME
+            and type(metadata) is dict
+        ):
+            return ResponseRecord(text=text, model_name=model_name, metadata=metadata)
+    return _response_checked(c, value, f"responses[{index}]")
+
+
+def _response_checked(c: _Check, value: Any, path: str) -> ResponseRecord:
     if not isinstance(value, dict):
         c.fail(path, f"A response is an object, not {_type_name(value)}.")
         return ResponseRecord()
@@ -184,7 +202,9 @@ def _response(c: _Check, value: Any, path: str) -> ResponseRecord:
     response = ResponseRecord(
         kind=kind if isinstance(kind, str) else "text",
         text=c.string(value.get("text", ""), f"{path}.text"),
-        model_name=c.string(value.get("model_name", ""), f"{path}.model_name", max_length=200),
+        model_name=c.string(
+            value.get("model_name", ""), f"{path}.model_name", max_length=MAX_MODEL_NAME
+        ),
         metadata=c.obj(value.get("metadata", {}), f"{path}.metadata"),
     )
     if "steps" in value:
@@ -214,7 +234,8 @@ def item_record_from_json(value: Any, where: Where, errors: LineErrors) -> ItemR
     if not isinstance(value, dict):
         c.fail("", f"A record is a JSON object, not {_type_name(value)}.")
         return None
-    c.unknown(value, ITEM_FIELDS, "")
+    if not value.keys() <= ITEM_FIELDS:
+        c.unknown(value, ITEM_FIELDS, "")
     external_id = value.get("external_id")
     if external_id is None:
         c.fail("external_id", "Required.")
@@ -240,5 +261,5 @@ def item_record_from_json(value: Any, where: Where, errors: LineErrors) -> ItemR
     elif len(responses) > MAX_RESPONSES:
         c.fail("responses", f"At most {MAX_RESPONSES} responses per item.")
     else:
-        record.responses = [_response(c, r, f"responses[{i}]") for i, r in enumerate(responses)]
+        record.responses = [_response(c, r, i) for i, r in enumerate(responses)]
     return None if c.failed else record
