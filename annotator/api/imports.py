@@ -55,6 +55,7 @@ class ImportJobOutputSerializer(serializers.ModelSerializer):
             "unchanged_count",
             "annotations_count",
             "errors",
+            "error_count",
             "warnings",
             "created_by",
             "created_at",

@@ -39,6 +39,9 @@ class ImportJob(BaseModel):
     errors = models.JSONField(
         default=list, blank=True, help_text='Why it failed: [{"line", "field", "message"}, ...].'
     )
+    error_count = models.PositiveIntegerField(
+        default=0, help_text="How many errors there were; errors lists the first 1,000."
+    )
     warnings = models.JSONField(
         default=list,
         blank=True,

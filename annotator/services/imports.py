@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gc
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -67,7 +67,23 @@ RESPONSE_FIELDS = (
 
 
 class ImportRejected(ApplicationError):
-    """The upload has line errors; nothing was written."""
+    """The upload has errors; nothing was written. ``errors`` lists the first
+    LineErrors.cap of them, ``count`` counts them all."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        errors: Sequence[Mapping[str, Any]],
+        count: int = 0,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, errors=errors, extra=extra)
+        self.count = max(count, len(self.errors))
+
+    @classmethod
+    def from_errors(cls, errors: LineErrors) -> ImportRejected:
+        return cls(errors.summary(), errors=errors.items, count=errors.count)
 
 
 @dataclass
@@ -287,7 +303,7 @@ def _write_annotations(
         )  # fmt: skip
         pending.append((annotation, rows))
     if errors:
-        raise ImportRejected(errors.summary(), errors=errors.items)
+        raise ImportRejected.from_errors(errors)
     Annotation.objects.bulk_create([a for a, _ in pending], batch_size=BATCH)
     for name, model in UNIT_MODELS.items():
         units = []
@@ -314,15 +330,14 @@ def items_import(*, project: Project, parsed: ParsedUpload) -> ImportCounts:
         with transaction.atomic():
             plan = _plan(project, parsed.items, errors)
             if errors:
-                raise ImportRejected(errors.summary(), errors=errors.items)
+                raise ImportRejected.from_errors(errors)
             ids = _write_items(project, plan)
             annotations = 0
             if catalog is not None:
                 annotations = _write_annotations(project, catalog, parsed.annotations, ids, errors)
     except IntegrityError as exc:
-        raise ImportRejected(
-            f"Another write changed these items at the same time ({exc}); run the import again."
-        ) from exc
+        message = f"Another write changed these items at the same time ({exc}); import again."
+        raise ImportRejected(message, errors=[_file_error(message)]) from exc
     return ImportCounts(
         created=len(plan.create),
         updated=len(plan.update),
@@ -379,12 +394,14 @@ def import_job_create(
         return job
     job = import_job_execute(job_id=job.pk)
     if job.status == Status.FAILED:
-        raise ImportRejected(_failure_detail(job), errors=job.errors, extra={"job_id": job.pk})
+        raise ImportRejected(
+            _failure_detail(job), errors=job.errors, count=job.error_count, extra={"job_id": job.pk}
+        )
     return job
 
 
 def _failure_detail(job: ImportJob) -> str:
-    errors = LineErrors(items=list(job.errors), count=len(job.errors))
+    errors = LineErrors(items=list(job.errors), count=max(job.error_count, len(job.errors)))
     return errors.summary()
 
 
@@ -456,12 +473,11 @@ def import_job_execute(*, job_id: int) -> ImportJob:
         with _gc_paused():
             parsed = parse_upload(data, job.format, on_progress=progress)
             if parsed.errors:
-                return _finish(job, Status.FAILED, total=parsed.total, processed=parsed.total,
-                               errors=parsed.errors.items)  # fmt: skip
+                raise ImportRejected.from_errors(parsed.errors)
             counts = items_import(project=job.project, parsed=parsed)
     except ImportRejected as exc:
         return _finish(job, Status.FAILED, total=parsed.total, processed=parsed.total,
-                       errors=exc.errors or [_file_error(exc.message)])  # fmt: skip
+                       errors=exc.errors, error_count=exc.count)  # fmt: skip
     except Exception:
         _finish(job, Status.FAILED, errors=[_file_error("Internal error; see the worker log.")])
         raise
