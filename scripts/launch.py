@@ -129,6 +129,12 @@ def beat_command() -> list[str]:
     ]  # fmt: skip
 
 
+def describe_exit(code: int | None) -> str:
+    if code is not None and code < 0:
+        return f"was killed by {signal.Signals(-code).name}"
+    return f"exited with code {code}"
+
+
 def port_answers(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.2)
@@ -159,6 +165,7 @@ class Launcher:
         ]
         self.selector = selectors.DefaultSelector()
         self.signals: list[int] = []
+        self.worker_ready = False
 
     def on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.signals.append(signum)
@@ -207,6 +214,8 @@ class Launcher:
             *lines, child.pending = (child.pending + data).split(b"\n")
             for line in lines:
                 self.out.line(child.name, line)
+                if child.name == "worker" and b" ready." in line:
+                    self.worker_ready = True
 
     def banner(self) -> None:
         url = f"http://127.0.0.1:{self.port}/"
@@ -229,21 +238,25 @@ class Launcher:
             died = next(
                 (c for c in self.children if c.process and c.process.poll() is not None), None
             )
-            if not ready and port_answers(self.port):
-                ready = True
-                self.banner()
-            elif not ready and not warned and time.monotonic() - started > READY_TIMEOUT_S:
+            # The banner comes once web answers and the worker is ready, so that it is the
+            # last thing on the screen rather than buried in the worker's start-up lines.
+            waited = time.monotonic() - started
+            if not ready and (self.worker_ready or waited > READY_TIMEOUT_S / 2):
+                ready = port_answers(self.port)
+                if ready:
+                    self.banner()
+            if not ready and not warned and waited > READY_TIMEOUT_S:
                 warned = True
                 self.out.say(f"web is not answering on port {self.port} yet; still waiting")
         code = died.process.returncode if died and died.process else 0
         if died is not None:
-            self.out.say(f"{died.name} exited with code {code}; stopping the others")
+            self.out.say(f"{died.name} {describe_exit(code)}; stopping the others")
         else:
             self.out.say(f"received {signal.Signals(self.signals[0]).name}; stopping")
         self.stop()
         if died is not None:
-            self.out.say(f"stopped: {died.name} died (exit code {code})")
-            return code if code and code > 0 else 1
+            self.out.say(f"stopped because {died.name} {describe_exit(code)}")
+            return code if code > 0 else 1
         self.out.say("stopped")
         return 0
 
@@ -264,7 +277,7 @@ class Launcher:
             for child in self.children:
                 if child.name in running and child.process and child.process.poll() is not None:
                     running.discard(child.name)
-                    self.out.say(f"{child.name} exited (code {child.process.returncode})")
+                    self.out.say(f"{child.name} {describe_exit(child.process.returncode)}")
             if not running:
                 break
             if time.monotonic() < escalate_after:
