@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "core",
     "annotator",
     "rewards",
+    "datasets",
 ]
 
 MIDDLEWARE = [
