@@ -125,8 +125,12 @@ def _majority_missing(
 ) -> list[dict[str, Any]]:
     counts: Counter[tuple[Any, ...]] = Counter()
     for annotation in annotations:
-        counts.update({(m["response"], m["error_type"], m["passage_index"],
-                        tuple(m["sentence_indices"])) for m in annotation["missing_info"]})  # fmt: skip
+        counts.update(
+            {
+                (m["response"], m["error_type"], m["passage_index"], tuple(m["sentence_indices"]))
+                for m in annotation["missing_info"]
+            }
+        )
     return [
         {"response": r, "error_type": e, "passage_index": p, "sentence_indices": list(s),
          "comment": ""}

@@ -34,8 +34,15 @@ FGRLHF_CATEGORIES = (
     ("factuality", "sentence", ("unverifiable", "wrong-grounding")),
 )
 SEGMENT = ("struct", (("start", "int64"), ("end", "int64")))
-REWARDS = ("struct", (("category", "string"), ("segmentation", "string"),
-                      ("error_types", ("list", "string")), ("values", ("list", "int64"))))  # fmt: skip
+REWARDS = (
+    "struct",
+    (
+        ("category", "string"),
+        ("segmentation", "string"),
+        ("error_types", ("list", "string")),
+        ("values", ("list", "int64")),
+    ),
+)
 
 
 def categories(params: Mapping[str, Any], info: SnapshotInfo) -> list[tuple[str, str, tuple]]:

@@ -87,9 +87,7 @@ FORMAT = Format(
     check=check,
     params=(
         Param("rule", "How a label is decided.", ("errors", "rubric", "preference"), "errors"),
-        Param(
-            "min_score", "rule=rubric: lowest mean score labelled true.", default="", kind=float
-        ),  # fmt: skip
+        Param("min_score", "rule=rubric: lowest mean score labelled true.", default="", kind=float),
         Param("style", "TRL dataset type.", ("standard", "conversational"), "standard"),
     ),
 )

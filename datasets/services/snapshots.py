@@ -129,8 +129,10 @@ def snapshot_create(
     An empty selection is allowed: it builds a valid snapshot with no records.
     """
     if aggregation not in Aggregation.values:
-        raise ApplicationError(f"Unknown aggregation {aggregation!r}; valid: "
-                               f"{', '.join(Aggregation.values)}.", field="aggregation")  # fmt: skip
+        valid = ", ".join(Aggregation.values)
+        raise ApplicationError(
+            f"Unknown aggregation {aggregation!r}; valid: {valid}.", field="aggregation"
+        )
     normalised = snapshot_filters_normalise(project=project, filters=filters or {})
     with transaction.atomic():
         snapshot = DatasetSnapshot.objects.create(
@@ -243,7 +245,7 @@ def _manifest(snapshot: DatasetSnapshot, facts: Mapping[str, Any]) -> dict[str, 
             "annotations": stats.annotations,
             **stats.units,
             "dropped_by_aggregation": facts["dropped"],
-        },  # fmt: skip
+        },
         "taxonomies": facts["taxonomies"],
         "rubrics": facts["rubrics"],
         "files": [
@@ -253,7 +255,7 @@ def _manifest(snapshot: DatasetSnapshot, facts: Mapping[str, Any]) -> dict[str, 
                 "sha256": facts["sha256"],
                 "records": facts["records"],
             }
-        ],  # fmt: skip
+        ],
     }
 
 
