@@ -31,10 +31,13 @@ import re
 SEGMENTATION_VERSION = 1
 MIN_SUBSENTENCE_WORDS = 5
 
-ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st vs etc e.g i.e cf al approx no fig ca jan feb mar apr jun jul
-    aug sep sept oct nov dec u.s u.k u.n inc ltd co corp mt ft""".split()
-)
+# fmt: off
+ABBREVIATIONS = frozenset({
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "cf", "al",
+    "approx", "no", "fig", "ca", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+    "oct", "nov", "dec", "u.s", "u.k", "u.n", "inc", "ltd", "co", "corp", "mt", "ft",
+})
+# fmt: on
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
 _WORD = re.compile(r"\S+")
 _SUBSENTENCE_PUNCT = (",", ";", "!", "?")
