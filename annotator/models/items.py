@@ -44,7 +44,10 @@ class Response(models.Model):
         STEPS = "steps", "Steps"
         IMAGE = "image", "Image"
 
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="responses")
+    # No separate index: the (item, index) unique constraint already leads with item.
+    item = models.ForeignKey(
+        Item, on_delete=models.CASCADE, related_name="responses", db_index=False
+    )
     index = models.PositiveIntegerField()
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TEXT)
     model_name = models.CharField(max_length=200, blank=True, default="")
