@@ -123,8 +123,10 @@ def snapshot_create(
     filters: Mapping[str, Any] | None = None,
     aggregation: str = Aggregation.ALL,
     name: str = "",
+    enqueue: bool = True,
 ) -> DatasetSnapshot:
-    """Create a snapshot request (its job QUEUED) and enqueue its build on commit.
+    """Create a snapshot request (its job QUEUED) and enqueue its build on commit (unless
+    ``enqueue`` is false: the caller then runs ``snapshot_build`` itself).
 
     An empty selection is allowed: it builds a valid snapshot with no records.
     """
@@ -134,13 +136,17 @@ def snapshot_create(
             f"Unknown aggregation {aggregation!r}; valid: {valid}.", field="aggregation"
         )
     normalised = snapshot_filters_normalise(project=project, filters=filters or {})
+    if aggregation == Aggregation.REVIEWED:
+        # Reviewed only: the status filter narrows to accepted (empty if it excluded them).
+        normalised["statuses"] = [s for s in normalised["statuses"] if s == "accepted"]
     with transaction.atomic():
         snapshot = DatasetSnapshot.objects.create(
             project=project, created_by=created_by, name=name, filters=normalised,
             aggregation=aggregation,
         )  # fmt: skip
         SnapshotJob.objects.create(snapshot=snapshot)
-        snapshot_build_task.delay_on_commit(snapshot.pk)
+        if enqueue:
+            snapshot_build_task.delay_on_commit(snapshot.pk)
     return snapshot
 
 
