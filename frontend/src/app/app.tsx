@@ -1,0 +1,67 @@
+import { AnnotatePage, AnnotateQueuePage, QueueDonePage } from "@/features/annotate/annotate-page";
+import { username } from "@/features/projects/api";
+import { DashboardPage } from "@/features/projects/dashboard-page";
+import { ImportPage } from "@/features/projects/import-page";
+import { MembersPage } from "@/features/projects/members-page";
+import { ProjectsPage } from "@/features/projects/projects-page";
+import { ReviewItemPage, ReviewListPage } from "@/features/review/review-page";
+import { RubricPage } from "@/features/taxonomy/rubric-page";
+import { TaxonomyPage } from "@/features/taxonomy/taxonomy-page";
+import { csrfToken } from "@/lib/api/client";
+import { Link, matchPath, useRouter } from "@/lib/router";
+
+type Route = { pattern: string; render: (p: Record<string, string>) => React.ReactNode };
+
+const id = (p: Record<string, string>, k: string) => Number(p[k]);
+
+const ROUTES: Route[] = [
+  { pattern: "/", render: () => <ProjectsPage /> },
+  { pattern: "/projects", render: () => <ProjectsPage /> },
+  { pattern: "/projects/:pid", render: (p) => <DashboardPage projectId={id(p, "pid")} /> },
+  { pattern: "/projects/:pid/annotate", render: (p) => <AnnotateQueuePage projectId={id(p, "pid")} /> },
+  { pattern: "/projects/:pid/annotate/done", render: (p) => <QueueDonePage projectId={id(p, "pid")} /> },
+  { pattern: "/projects/:pid/annotate/:item", render: (p) => <AnnotatePage projectId={id(p, "pid")} itemId={id(p, "item")} /> },
+  { pattern: "/projects/:pid/review", render: (p) => <ReviewListPage projectId={id(p, "pid")} /> },
+  { pattern: "/projects/:pid/review/:item", render: (p) => <ReviewItemPage projectId={id(p, "pid")} itemId={id(p, "item")} /> },
+  { pattern: "/projects/:pid/taxonomy", render: (p) => <TaxonomyPage projectId={id(p, "pid")} /> },
+  { pattern: "/projects/:pid/rubric", render: (p) => <RubricPage projectId={id(p, "pid")} /> },
+  { pattern: "/projects/:pid/members", render: (p) => <MembersPage projectId={id(p, "pid")} /> },
+  { pattern: "/projects/:pid/import", render: (p) => <ImportPage projectId={id(p, "pid")} /> },
+];
+
+export function App() {
+  const { path } = useRouter();
+  let page: React.ReactNode = (
+    <main className="page">
+      <h1>Not found</h1>
+      <p>
+        <Link to="/">Back to the projects</Link>
+      </p>
+    </main>
+  );
+  for (const r of ROUTES) {
+    const params = matchPath(r.pattern, path);
+    if (params && Object.entries(params).every(([k, v]) => !/^(pid|item)$/.test(k) || /^\d+$/.test(v))) {
+      page = r.render(params);
+      break;
+    }
+  }
+  return (
+    <>
+      <header className="topbar">
+        <Link to="/" className="brand">
+          Finegrain
+        </Link>
+        <span className="spacer" />
+        <span className="user plain">{username()}</span>
+        <form method="post" action="/accounts/logout/">
+          <input type="hidden" name="csrfmiddlewaretoken" value={csrfToken()} />
+          <button type="submit" className="link">
+            Sign out
+          </button>
+        </form>
+      </header>
+      {page}
+    </>
+  );
+}
