@@ -7,6 +7,7 @@ Celery worker started by ``tests/integration/conftest.py`` sees the same rows an
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 
 # The filesystem broker of a test run is a private temporary folder, never var/broker: a
@@ -26,9 +27,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("FINEGRAIN_TEST_DB", "finegrain_test")}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not Django's in-memory default, so the test worker can open it. One per test
-    # process (pid), so that concurrent runs in one checkout do not delete each other's.
+    # process (pid), so that concurrent runs in one checkout do not delete each other's; Django
+    # deletes it at the end. With --reuse-db the name must stay the same from run to run.
+    _reuse = "--reuse-db" in sys.argv
     DATABASES["default"]["TEST"] = {
-        "NAME": os.environ.get("FINEGRAIN_TEST_DB") or str(VAR_DIR / f"test-{os.getpid()}.sqlite3")
+        "NAME": os.environ.get("FINEGRAIN_TEST_DB")
+        or str(VAR_DIR / ("test.sqlite3" if _reuse else f"test-{os.getpid()}.sqlite3"))
     }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
