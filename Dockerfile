@@ -1,11 +1,20 @@
 # syntax=docker/dockerfile:1
 # Images of the scaled topology (docker-compose.yml):
-#   target "web"     - Django under gunicorn, and Celery beat; no torch (STYLE rule 34)
+#   target "web"     - Django under gunicorn with the built React app, and Celery beat; no torch
+#                      (STYLE rule 34)
 #   target "trainer" - Celery workers: installs '.[train]' (torch, transformers); the "worker"
 #                      service runs it on CPU for default/exports/scoring, the "trainer" service
 #                      on a GPU for the training queue
 # pyproject.toml declares no packages: `pip install .` installs the dependencies, and the code
 # runs from /app (the working directory), as it does in a checkout.
+
+# The React app (frontend/), built once; only its dist/ reaches the web image.
+FROM node:22-slim AS frontend
+WORKDIR /app/frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY frontend/ ./
+RUN npm run build
 
 FROM python:3.11-slim AS base
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -29,6 +38,7 @@ RUN pip install '.[train]'
 
 FROM deps AS web
 COPY . .
+COPY --from=frontend /app/frontend/dist /app/frontend/dist
 # Static files are built into the image (whitenoise serves them). collectstatic needs a
 # SECRET_KEY to import the production settings; this one is never used at run time.
 RUN SECRET_KEY=collectstatic-only DJANGO_SETTINGS_MODULE=config.settings.production \
