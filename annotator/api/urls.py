@@ -6,7 +6,6 @@ from annotator.api.views.annotations import AnnotationViewSet, ItemAnnotationVie
 from annotator.api.views.items import ItemViewSet
 from annotator.api.views.projects import (
     ApiTokenViewSet,
-    JudgeViewSet,
     MemberViewSet,
     MeViewSet,
     ProjectViewSet,
@@ -55,7 +54,6 @@ urlpatterns = [
         RubricViewSet.as_view({"post": "publish"}),
         name="rubric-publish",
     ),
-    path(f"{P}/judges/", JudgeViewSet.as_view(LIST), name="judge-list"),
     path(f"{P}/items/", ItemViewSet.as_view({"get": "list"}), name="item-list"),
     path(f"{P}/items/next/", ItemViewSet.as_view({"post": "next"}), name="item-next"),
     path(f"{P}/items/<int:pk>/", ItemViewSet.as_view({"get": "retrieve"}), name="item-detail"),
@@ -87,6 +85,7 @@ urlpatterns = [
         name="annotation-review",
     ),
     path("projects/<int:project_id>/imports/", include("annotator.api.import_urls")),
+    path("projects/<int:project_id>/judges/", include("judges.api.urls")),
     # Dashboard aggregates for the browser app (annotator/api/views/ui.py).
     path(f"{P}/stats/", ProjectStatsViewSet.as_view({"get": "retrieve"}), name="project-stats"),
 ]

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "annotator",
     "rewards",
     "datasets",
+    "judges",
 ]
 
 MIDDLEWARE = [
@@ -223,4 +224,22 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
+}
+
+# Judges (judges app). Hosts judges may call: host names or IPs, comma-separated. A listed host
+# may resolve to private or loopback addresses (a local vLLM); link-local ones only when listed
+# as that exact IP. Projects can add hosts through their judge policy (Django admin only).
+FINEGRAIN_JUDGE_ALLOWED_HOSTS = env_list("FINEGRAIN_JUDGE_ALLOWED_HOSTS", "")
+# Environment variables a judge may name as its API key, besides FINEGRAIN_JUDGE_KEY_*.
+FINEGRAIN_JUDGE_API_KEY_ENVS = env_list("FINEGRAIN_JUDGE_API_KEY_ENVS", "")
+# Folders transformers judges may load checkpoints from.
+FINEGRAIN_JUDGE_MODEL_DIRS = env_list("FINEGRAIN_JUDGE_MODEL_DIRS", str(VAR_DIR / "models"))
+FINEGRAIN_JUDGE_MAX_RESPONSE_BYTES = int(
+    os.environ.get("FINEGRAIN_JUDGE_MAX_RESPONSE_BYTES", 1024 * 1024)
+)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {  # type: ignore[operator]
+    "JudgeKindEnum": "annotator.models.judges.Judge.Kind",
+    "JudgeTaskEnum": "judges.models.JudgeTask",
+    "JudgeRunStatusEnum": "judges.models.JudgeRun.Status",
+    "JudgeResultStatusEnum": "judges.models.JudgeResult.Status",
 }

@@ -1,4 +1,7 @@
-"""Projects, members, taxonomy and rubric versions, judges, tokens and the current user."""
+"""Projects, members, taxonomy and rubric versions, tokens and the current user.
+
+Judges are served by the judges app (judges/api/).
+"""
 
 from __future__ import annotations
 
@@ -16,9 +19,8 @@ from rest_framework.response import Response
 from annotator.api import serializers as s
 from annotator.api.auth import token_allows_project
 from annotator.api.base import ProjectScopedViewSet, Role
-from annotator.models import ApiToken, Judge, ProjectMembership, Rubric, Taxonomy
+from annotator.models import ApiToken, ProjectMembership, Rubric, Taxonomy
 from annotator.selectors.projects import project_list_for_user, project_members
-from annotator.services.judges import judge_create
 from annotator.services.projects import (
     project_create,
     project_member_remove,
@@ -245,20 +247,3 @@ class RubricViewSet(_VersionViewSet):
         self.require_role()
         return self._render(rubric_publish(rubric=self.get_object()))
 
-
-class JudgeViewSet(ProjectScopedViewSet):
-    serializer_class = s.JudgeOutputSerializer
-    pagination_class = None
-
-    @extend_schema(responses=s.JudgeOutputSerializer(many=True))
-    def list(self, request: Request, project_id: int) -> Response:
-        judges = Judge.objects.filter(project=self.project).order_by("id")
-        return Response(s.JudgeOutputSerializer(judges, many=True).data)
-
-    @extend_schema(request=s.JudgeCreateInputSerializer, responses={201: s.JudgeOutputSerializer})
-    def create(self, request: Request, project_id: int) -> Response:
-        self.require_role()
-        data = s.JudgeCreateInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        judge = judge_create(project=self.project, **data.validated_data)
-        return Response(s.JudgeOutputSerializer(judge).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,64 @@
+"""Reads of judges, runs, results, templates and calibrations, always scoped by project."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from annotator.models import Annotation, Item, Judge, Project
+from annotator.selectors.items import item_list
+from judges.models import JudgeCalibration, JudgeResult, JudgeRun, PromptTemplate
+
+
+def judge_list(*, project: Project) -> QuerySet[Judge]:
+    return Judge.objects.filter(project=project).select_related("configuration").order_by("id")
+
+
+def judge_get(*, project: Project, judge_id: int) -> Judge:
+    return judge_list(project=project).get(pk=judge_id)
+
+
+def run_list(*, project: Project, judge: Judge | None = None) -> QuerySet[JudgeRun]:
+    qs = JudgeRun.objects.filter(project=project).select_related("judge", "created_by")
+    return qs.filter(judge=judge) if judge is not None else qs
+
+
+def result_list(*, run: JudgeRun, status: str | None = None) -> QuerySet[JudgeResult]:
+    qs = JudgeResult.objects.filter(run=run).select_related("item")
+    return qs.filter(status=status) if status else qs
+
+
+def template_list(*, project: Project) -> QuerySet[PromptTemplate]:
+    return PromptTemplate.objects.filter(project=project).order_by("name", "version")
+
+
+def calibration_latest(*, judge: Judge) -> JudgeCalibration | None:
+    return JudgeCalibration.objects.filter(judge=judge).order_by("-created_at", "-id").first()
+
+
+def run_items(run: JudgeRun) -> QuerySet[Item]:
+    """The items ``run`` judges (its filters, up to ``item_id_max`` once started), with
+    responses prefetched. Items already judged by this run are excluded, so a resumed run
+    carries on where it stopped."""
+    filters: dict[str, Any] = run.filters or {}
+    qs = item_list(
+        project=run.project,
+        filters={
+            "external_id": filters.get("external_ids"),
+            "is_gold": filters.get("is_gold"),
+            "min_annotations": filters.get("min_annotations"),
+            "max_annotations": filters.get("max_annotations"),
+            "annotated_by": filters.get("annotated_by"),
+            "search": filters.get("search"),
+        },
+    )
+    if filters.get("item_ids"):
+        qs = qs.filter(pk__in=filters["item_ids"])
+    if filters.get("unjudged_only"):
+        qs = qs.exclude(Exists(Annotation.objects.filter(item=OuterRef("pk"), judge=run.judge_id)))
+    if run.item_id_max is not None:
+        qs = qs.filter(pk__lte=run.item_id_max)
+    if run.pk:
+        qs = qs.exclude(Exists(JudgeResult.objects.filter(run=run, item=OuterRef("pk"))))
+    return qs.order_by("pk")
