@@ -169,8 +169,10 @@ describe("words", () => {
     const text = "one two  three";
     const segs = wordSegments(text);
     expect(nextWordBoundary(segs, text.length, 0, 1)).toBe(3);
-    expect(nextWordBoundary(segs, text.length, 3, 1)).toBe(4);
+    expect(nextWordBoundary(segs, text.length, 3, 1)).toBe(7);
     expect(nextWordBoundary(segs, text.length, 14, -1)).toBe(9);
-    expect(nextWordBoundary(segs, text.length, 9, -1)).toBe(7);
+    expect(nextWordBoundary(segs, text.length, 9, -1)).toBe(4);
+    expect(nextWordBoundary(segs, text.length, 0, -1)).toBe(0);
+    expect(nextWordBoundary(segs, text.length, 14, 1)).toBe(14);
   });
 });

@@ -218,17 +218,15 @@ export function snapRangeToWords(text: string, segs: WordSeg[], range: Range16):
   return { start, end };
 }
 
-/** The next word boundary after (dir=1) or before (dir=-1) `pos`, for ctrl+arrow. */
+/** Where ctrl+arrow goes: the end of the next word (dir=1) or the start of the previous one. */
 export function nextWordBoundary(segs: WordSeg[], textLength: number, pos: number, dir: 1 | -1) {
   if (dir > 0) {
-    for (const w of segs) {
-      if (w.end > pos) return w.start > pos ? w.start : w.end;
-    }
+    for (const w of segs) if (w.end > pos) return w.end;
     return textLength;
   }
   for (let i = segs.length - 1; i >= 0; i--) {
     const w = segs[i]!;
-    if (w.start < pos) return w.end < pos ? w.end : w.start;
+    if (w.start < pos) return w.start;
   }
   return 0;
 }

@@ -1,6 +1,6 @@
 /**
  * Rubric scores (Prometheus style): every criterion with its levels and their descriptions,
- * for each response. Arrows move between cells (up/down criterion, left/right response),
+ * for one response at a time. Arrows move between cells (up/down criterion, left/right response),
  * 1..N pick the level at that position, Backspace clears it.
  */
 import { useState, type KeyboardEvent } from "react";
@@ -50,58 +50,59 @@ export function RubricPanel(props: {
   if (!criteria.length) return <p className="muted">This project has no published rubric.</p>;
   return (
     <div className="rubric zone-target" tabIndex={0} role="grid" aria-label="Rubric" data-testid="rubric" onKeyDown={onKeyDown}>
-      <table>
-        <thead>
-          <tr>
-            <th>Criterion</th>
-            {responses.map((r) => (
-              <th key={r.index}>Response {r.index + 1}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {criteria.map((c, ci) => (
-            <tr key={c.key}>
-              <th scope="row" title={c.description}>
-                {c.name}
-              </th>
-              {responses.map((r, ri) => {
-                const s = score(r.index, c.key);
-                return (
-                  <td key={r.index} className={ci === cell.c && ri === cell.r ? "current" : undefined} onClick={() => setCell({ c: ci, r: ri })}>
-                    <span className="levels" role="radiogroup" aria-label={`${c.name}, response ${r.index + 1}`}>
-                      {c.levels.map((l, li) => (
-                        <button
-                          key={l.value}
-                          type="button"
-                          role="radio"
-                          tabIndex={-1}
-                          aria-checked={s?.score === l.value}
-                          title={`${l.label ?? l.value}${l.description ? ` — ${l.description}` : ""}`}
-                          disabled={preview}
-                          onClick={() =>
-                            dispatch?.({ type: "score", response: r.index, criterion: c.key, score: s?.score === l.value ? null : l.value })
-                          }
-                        >
-                          {li + 1}
-                        </button>
-                      ))}
-                    </span>
-                  </td>
-                );
-              })}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <div className="rubric-responses" role="tablist" aria-label="Response to score">
+        {responses.map((r, ri) => (
+          <button
+            key={r.index}
+            type="button"
+            role="tab"
+            tabIndex={-1}
+            aria-selected={ri === cell.r}
+            className={ri === cell.r ? "active" : undefined}
+            onClick={() => setCell((x) => ({ ...x, r: ri }))}
+          >
+            Response {r.index + 1}
+            <span className="muted"> {criteria.filter((c) => score(r.index, c.key)).length}/{criteria.length}</span>
+          </button>
+        ))}
+      </div>
+      {criteria.map((c, ci) => {
+        const s = curResponse ? score(curResponse.index, c.key) : undefined;
+        return (
+          <div key={c.key} className={`criterion-row${ci === cell.c ? " current" : ""}`} onClick={() => setCell((x) => ({ ...x, c: ci }))}>
+            <span className="criterion-name plain" title={c.description}>
+              {c.name}
+            </span>
+            <span className="levels" role="radiogroup" aria-label={`${c.name}, response ${(curResponse?.index ?? 0) + 1}`}>
+              {c.levels.map((l, li) => (
+                <button
+                  key={l.value}
+                  type="button"
+                  role="radio"
+                  tabIndex={-1}
+                  aria-checked={s?.score === l.value}
+                  title={`${l.label ?? l.value}${l.description ? ` — ${l.description}` : ""}`}
+                  disabled={preview}
+                  onClick={() =>
+                    curResponse &&
+                    dispatch?.({ type: "score", response: curResponse.index, criterion: c.key, score: s?.score === l.value ? null : l.value })
+                  }
+                >
+                  <kbd>{li + 1}</kbd> <span className="plain">{l.label || l.value}</span>
+                </button>
+              ))}
+            </span>
+          </div>
+        );
+      })}
       {cur && (
         <div className="level-descriptions" aria-live="polite">
-          <strong>{cur.name}</strong>
-          {cur.description && <p className="muted">{cur.description}</p>}
+          <strong className="plain">{cur.name}</strong>
+          {cur.description && <p className="muted plain">{cur.description}</p>}
           <ol>
             {cur.levels.map((l, i) => (
               <li key={l.value} className={curResponse && score(curResponse.index, cur.key)?.score === l.value ? "chosen" : undefined}>
-                <kbd>{i + 1}</kbd> <b>{l.label || l.value}</b> {l.description}
+                <kbd>{i + 1}</kbd> <b className="plain">{l.label || l.value}</b> <span className="plain">{l.description}</span>
               </li>
             ))}
           </ol>

@@ -1,0 +1,82 @@
+"""Browser helpers shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from annotator.models import Annotation
+
+RECT_JS = """
+([selector, start, end]) => {
+  const root = document.querySelector(selector);
+  const rectOf = (pos) => {
+    for (const seg of root.querySelectorAll('[data-s]')) {
+      const s = Number(seg.dataset.s), e = Number(seg.dataset.e);
+      if (pos >= s && pos < e) {
+        const node = seg.firstChild;
+        const r = document.createRange();
+        r.setStart(node, pos - s);
+        r.setEnd(node, Math.min(e - s, pos - s + (node.data.codePointAt(pos - s) > 0xffff ? 2 : 1)));
+        const rects = r.getClientRects();
+        return rects[0];
+      }
+    }
+    throw new Error('no segment at ' + pos);
+  };
+  const a = rectOf(start);
+  let lastStart = end - 1;
+  const data = root.textContent;
+  const c = data.charCodeAt(lastStart);
+  if (c >= 0xdc00 && c <= 0xdfff) lastStart -= 1;
+  const b = rectOf(lastStart);
+  // A right-to-left run starts at its right edge: grab the outer edge of both end characters.
+  const rtl = Math.abs(a.top - b.top) < 2 && b.left < a.left;
+  return rtl
+    ? { x1: a.right - 1, y1: a.top + a.height / 2, x2: b.left + 1, y2: b.top + b.height / 2 }
+    : { x1: a.left + 1, y1: a.top + a.height / 2, x2: b.right - 1, y2: b.top + b.height / 2 };
+}
+"""
+
+
+def utf16_slice(text: str, start: int, end: int) -> str:
+    """text[start:end] in UTF-16 code units, as the browser counts."""
+    data = text.encode("utf-16-le")
+    return data[2 * start : 2 * end].decode("utf-16-le")
+
+
+def utf16_index(text: str, needle: str) -> int:
+    """UTF-16 offset of the first occurrence of needle."""
+    return len(text[: text.index(needle)].encode("utf-16-le")) // 2
+
+
+def drag_select(page: Any, selector: str, start: int, end: int) -> None:
+    """Select [start, end) (UTF-16) of the span layer at ``selector`` by dragging the mouse."""
+    box = page.evaluate(RECT_JS, [selector, start, end])
+    page.mouse.move(box["x1"], box["y1"])
+    page.mouse.down()
+    page.mouse.move((box["x1"] + box["x2"]) / 2, (box["y1"] + box["y2"]) / 2, steps=4)
+    page.mouse.move(box["x2"], box["y2"], steps=4)
+    page.mouse.up()
+
+
+def wait_saved(page: Any, timeout: float = 10_000) -> None:
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=sync-status]')?.textContent.startsWith('saved')",
+        timeout=timeout,
+    )
+
+
+def annotation_of(item: Any, user: Any) -> Annotation:
+    return (
+        Annotation.objects.filter(item=item, author=user)
+        .prefetch_related("spans__error_type", "spans__response", "steps", "regions")
+        .get()
+    )
+
+
+def span_texts(annotation: Annotation) -> list[tuple[int, str, str]]:
+    """(response index, error type, text[start:end]) of every span, by the stored offsets."""
+    return [
+        (s.response.index, s.error_type.key, s.response.text[s.start : s.end])
+        for s in annotation.spans.all()
+    ]
