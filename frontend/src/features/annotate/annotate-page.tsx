@@ -146,9 +146,11 @@ function Annotator({ projectId, setup, item, machine }: { projectId: number; set
     if (!sync.initial || loadedUnits.current) return;
     loadedUnits.current = true;
     base.current = sync.initial.time_spent_ms;
+    // Unsent work recovered from this browser counts as a change, so it is sent.
+    if (sync.recovered) changed.current++;
     dispatchRaw({ type: "replace", units: sync.initial.units });
     setDecisions(sync.initial.decisions);
-  }, [sync.initial]);
+  }, [sync.initial, sync.recovered]);
 
   const dispatch = useCallback((a: UnitsAction) => {
     changed.current++;

@@ -254,11 +254,10 @@ export function useDraftSync(opts: {
         // Unsent work from this browser wins over the server copy it was based on; if the
         // server moved on meanwhile, the PUT answers 409 and the dialog lets the person choose.
         setInitial({ units: stored.units, decisions: stored.decisions, time_spent_ms: stored.time_spent_ms });
+        // The page replaces its units with these and then marks them dirty, which sends them.
         setRecovered(true);
         loaded.current = true;
-        setStatus("dirty");
-        if (reachable) window.setTimeout(() => void saveNow("draft"), 0);
-        else setStatus("offline");
+        setStatus(reachable ? "dirty" : "offline");
         return;
       }
       setInitial(
