@@ -2,7 +2,7 @@
 
 A ``DatasetSnapshot`` is written once, by the build service, when its ``SnapshotJob``
 succeeds: its files (``records.jsonl``, ``manifest.json``) live under
-``MEDIA_ROOT/snapshots/<project>/<snapshot>/`` and are never rewritten. Exports project
+``MEDIA_ROOT/snapshots/<project>/<snapshot>-<random>/`` and are never rewritten. Exports project
 those records into formats at download time (``datasets/formats``).
 """
 

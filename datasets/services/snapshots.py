@@ -1,5 +1,7 @@
 """Snapshots: request one (a row and a queued build), and build it (one consistent read).
 
+Files live in ``MEDIA_ROOT/snapshots/<project>/<snapshot>-<random>/``.
+
 Life of a snapshot: ``snapshot_create`` validates the filters, creates the DatasetSnapshot
 and its SnapshotJob (QUEUED) and enqueues ``datasets.snapshot_build`` on commit.
 ``snapshot_build`` claims the job (QUEUED → RUNNING), reads the selected annotations in one
@@ -186,7 +188,10 @@ def code_version() -> str:
 
 
 def snapshot_directory(snapshot: DatasetSnapshot) -> Path:
-    return Path(settings.MEDIA_ROOT) / "snapshots" / str(snapshot.project_id) / str(snapshot.pk)
+    """A new folder name for the snapshot's files. The random suffix keeps two databases that
+    share a MEDIA_ROOT (a test run beside ``make run``) from ever writing the same folder."""
+    name = f"{snapshot.pk}-{uuid.uuid4().hex[:12]}"
+    return Path(settings.MEDIA_ROOT) / "snapshots" / str(snapshot.project_id) / name
 
 
 def _aggregated(records: Iterator[SnapshotRecord], policy: str, dropped: dict[str, int]):
@@ -278,9 +283,9 @@ def snapshot_build(*, snapshot_id: int) -> SnapshotJob:
     """Build a queued snapshot to SUCCEEDED or FAILED and return its job.
 
     Idempotent: a job that another delivery claimed, or that finished, is returned as it is.
-    Side effects: files under ``MEDIA_ROOT/snapshots/<project>/<snapshot>/`` (read-only once
-    written), the snapshot's manifest fields, the job's progress. A failure marks the job
-    FAILED with the error and re-raises.
+    Side effects: files under ``MEDIA_ROOT/snapshots/<project>/<snapshot>-<random>/``
+    (read-only once written), the snapshot's manifest fields, the job's progress. A failure
+    marks the job FAILED with the error and re-raises.
     """
     job = _claim(snapshot_id)
     if job is None:
@@ -295,8 +300,6 @@ def snapshot_build(*, snapshot_id: int) -> SnapshotJob:
         (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
         for path in folder.iterdir():
             path.chmod(0o444)
-        if final.exists():  # a run that died between the move and the commit
-            shutil.rmtree(final)
         os.replace(folder, final)
         with transaction.atomic():
             updated = DatasetSnapshot.objects.filter(pk=snapshot.pk, sha256="").update(
@@ -309,5 +312,7 @@ def snapshot_build(*, snapshot_id: int) -> SnapshotJob:
             return _finish(job, Status.SUCCEEDED, processed=facts["stats"].annotations, error="")
     except BaseException as exc:
         shutil.rmtree(folder, ignore_errors=True)
+        if final.exists():  # moved, but the row was not updated: the files are not the snapshot
+            shutil.rmtree(final, ignore_errors=True)
         _finish(job, Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
         raise

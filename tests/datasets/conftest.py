@@ -60,3 +60,8 @@ def labelled(project: Any, annotator_user: Any, reviewer_user: Any, judge: Judge
     annotate(q2, author=annotator_user, status="draft",
              spans=[{"response": 0, "start": 0, "end": 5, "error_type": "irrelevant"}])  # fmt: skip
     return q1, q2
+
+
+# The real-worker fixture of tests/integration, shared (imported, not copied) so that the
+# end-to-end snapshot test runs through the same worker set-up.
+from tests.integration.conftest import celery_worker  # noqa: E402, F401

@@ -65,8 +65,9 @@ def test_snapshot_during_concurrent_writes_is_consistent(monkeypatch, settings, 
     for i in range(ITEMS):
         item = make_item(project, f"q{i}")
         for status in ("accepted", "submitted"):
-            annotation = Annotation.objects.create(project=project, item=item, judge=judge,
-                                                   client_id=uuid.uuid4(), status=status)  # fmt: skip
+            annotation = Annotation.objects.create(
+                project=project, item=item, judge=judge, client_id=uuid.uuid4(), status=status
+            )
             ids.append(annotation.pk)
     accepted_count = ITEMS
 

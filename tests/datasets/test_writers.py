@@ -37,8 +37,14 @@ def test_csv_neutralises_formula_cells(cell: str, expected: str) -> None:
 def test_csv_cells_are_neutralised_but_numbers_stay_numbers() -> None:
     records = [{"prompt": "=SUM(A1)", "completion": "-A formula", "label": True, "values": [-1],
                 "margin": -2.5, "note": None}]  # fmt: skip
-    columns = [("prompt", "string"), ("completion", "string"), ("label", "bool"),
-               ("values", ("list", "int64")), ("margin", "float64"), ("note", "string")]  # fmt: skip
+    columns = [
+        ("prompt", "string"),
+        ("completion", "string"),
+        ("label", "bool"),
+        ("values", ("list", "int64")),
+        ("margin", "float64"),
+        ("note", "string"),
+    ]
     text = b"".join(csv_chunks(records, columns)).decode()
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["prompt", "completion", "label", "values", "margin", "note"]
