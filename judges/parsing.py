@@ -21,11 +21,11 @@ MAX_DECODE_TRIES = 50
 MAX_RATIONALE = 20_000
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
 _START = re.compile(r"[\{\[]")
-_RESULT = re.compile(r"\[RESULT\]\s*[:=\-]?\s*\(?\s*[\"']?\s*([A-Za-z]+|[+-]?\d+)", re.IGNORECASE)
+_RESULT = re.compile(r"\[RESULT\]\s*[:=]?\s*\(?\s*[\"']?\s*([A-Za-z]+|[+-]?\d+)", re.IGNORECASE)
 _FEEDBACK = re.compile(r"^\s*(?:###\s*)?feedback\s*:\s*", re.IGNORECASE)
 
 
-class OutputError(ValueError):
+class OutputError(Exception):
     """The output does not have the expected shape; the message says why, for people."""
 
 

@@ -229,7 +229,9 @@ class JudgeResultOutputSerializer(serializers.ModelSerializer):
 class PromptTemplateCreateInputSerializer(serializers.Serializer):
     name = serializers.SlugField(max_length=64)
     task = serializers.ChoiceField(choices=JudgeTask.choices)
-    system = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    system = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, default=""
+    )
     user = serializers.CharField(trim_whitespace=False)
 
 

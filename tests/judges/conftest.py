@@ -25,8 +25,13 @@ def allow_loopback(settings: Any) -> None:
 
 
 def case_item(
-    project: Project, case: str, text: str = TEXT, *, external_id: str | None = None,
-    steps: list[str] | None = None, second: str | None = None,
+    project: Project,
+    case: str,
+    text: str = TEXT,
+    *,
+    external_id: str | None = None,
+    steps: list[str] | None = None,
+    second: str | None = None,
 ) -> Item:
     """An item whose prompt carries ``[[case:NAME]]`` for the fake server."""
     item = Item.objects.create(

@@ -10,6 +10,7 @@ answers 429 once per marker then the ``valid`` body, ``error500`` always 500, ``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -79,7 +80,10 @@ class FakeOpenAI:
                     server.headers.append(dict(self.headers))
                     server.seen[case] += 1
                     count = server.seen[case]
-                status, headers, payload = server.answer(body, f"{case}#{count}")
+                if case == "slow" and server.answer != server.recorded_answer:
+                    status, headers, payload = 0, {}, b""
+                else:
+                    status, headers, payload = server.answer(body, f"{case}#{count}")
                 if status == 0:  # slow: answer after the client gave up
                     time.sleep(server.slow_s)
                     status, headers, payload = 200, {}, completion("{}")
@@ -88,10 +92,8 @@ class FakeOpenAI:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
         self.server = _Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -22,7 +22,9 @@ def _result(run, item):
     return JudgeResult.objects.get(run=run, item=item)
 
 
-def test_valid_output_becomes_a_machine_annotation_with_provenance(project, fake_openai, monkeypatch):
+def test_valid_output_becomes_a_machine_annotation_with_provenance(
+    project, fake_openai, monkeypatch
+):
     monkeypatch.setenv("FINEGRAIN_JUDGE_KEY_TEST", "sk-test-123")
     item = case_item(project, "valid")
     judge = openai_judge(project, fake_openai.url, api_key_env="FINEGRAIN_JUDGE_KEY_TEST")
@@ -36,7 +38,8 @@ def test_valid_output_becomes_a_machine_annotation_with_provenance(project, fake
     assert result.status == "succeeded"
     assert result.prompt_version == "spans-v1"
     annotation = Annotation.objects.get(pk=result.annotation_id)
-    assert annotation.judge_id == judge.pk and annotation.author_id is None
+    assert annotation.judge_id == judge.pk
+    assert annotation.author_id is None
     spans = [(s.start, s.end, s.error_type.key) for s in annotation.spans.order_by("start")]
     assert spans == [
         (TEXT.index("released in 2019"), TEXT.index("released in 2019") + 16, "wrong-grounding"),
@@ -44,7 +47,8 @@ def test_valid_output_becomes_a_machine_annotation_with_provenance(project, fake
     ]
     meta = annotation.metadata
     assert meta["judge"] == {"id": judge.pk, "name": "gpt", "kind": "openai", "model": "judge-test"}
-    assert meta["prompt_version"] == "spans-v1" and len(meta["prompt_sha256"]) == 64
+    assert meta["prompt_version"] == "spans-v1"
+    assert len(meta["prompt_sha256"]) == 64
     assert meta["placement"] == {"exact": 2}
     # The key travels in the header only; structured output is asked for with the schema.
     assert fake_openai.headers[0]["Authorization"] == "Bearer sk-test-123"
@@ -55,12 +59,16 @@ def test_valid_output_becomes_a_machine_annotation_with_provenance(project, fake
     assert "<response>\n" + TEXT in body["messages"][1]["content"]
 
 
-def test_annotators_see_the_run_as_machine_suggestions(project, fake_openai, client_for, annotator_user):
+def test_annotators_see_the_run_as_machine_suggestions(
+    project, fake_openai, client_for, annotator_user
+):
     case_item(project, "valid")
     run = _run(openai_judge(project, fake_openai.url))
-    listed = client_for(annotator_user).get(
-        f"/api/v1/projects/{project.pk}/annotations/?source=machine"
-    ).json()["results"]
+    listed = (
+        client_for(annotator_user)
+        .get(f"/api/v1/projects/{project.pk}/annotations/?source=machine")
+        .json()["results"]
+    )
     assert [a["judge"]["name"] for a in listed] == ["gpt"]
     assert listed[0]["metadata"]["run"] == run.pk
 
@@ -206,7 +214,9 @@ def test_rubric_in_prometheus_absolute_format(project, fake_openai):
 def test_rubric_json_mode_and_out_of_range_scores(project, fake_openai):
     good = case_item(project, "rubric_json", external_id="good")
     bad = case_item(project, "rubric_out_of_range", external_id="bad")
-    run = _run(openai_judge(project, fake_openai.url), task="rubric", options={"criteria": ["factuality"]})
+    run = _run(
+        openai_judge(project, fake_openai.url), task="rubric", options={"criteria": ["factuality"]}
+    )
     assert _result(run, good).status == "succeeded"
     assert "Score 9 is outside the levels of 'factuality'" in _result(run, bad).reason
     schema = fake_openai.requests[0]["response_format"]["json_schema"]["schema"]
@@ -214,7 +224,9 @@ def test_rubric_json_mode_and_out_of_range_scores(project, fake_openai):
 
 
 def test_pairwise_relative_and_graded(project, fake_openai):
-    relative = case_item(project, "pairwise_b", external_id="rel", second="Released 31 August 2018.")
+    relative = case_item(
+        project, "pairwise_b", external_id="rel", second="Released 31 August 2018."
+    )
     graded = case_item(project, "pairwise_graded", external_id="gr", second="Bloom.")
     out = case_item(project, "pairwise_graded_out_of_range", external_id="out", second="x")
     judge = openai_judge(project, fake_openai.url, structured_output="none")
@@ -232,7 +244,9 @@ def test_steps_prm800k_and_out_of_bounds_steps(project, fake_openai):
     good = case_item(project, "steps_valid", external_id="good", steps=steps)
     bad = case_item(project, "steps_out_of_bounds", external_id="bad", steps=steps)
     run = _run(openai_judge(project, fake_openai.url), task="steps")
-    labels = Annotation.objects.get(pk=_result(run, good).annotation_id).steps.order_by("step_index")
+    labels = Annotation.objects.get(pk=_result(run, good).annotation_id).steps.order_by(
+        "step_index"
+    )
     assert [(s.step_index, s.rating) for s in labels] == [(0, 1), (1, 1), (2, -1)]
     assert labels[2].error_type.key == "irrelevant"
     assert "step_index 7 is outside the 3 steps" in _result(run, bad).reason

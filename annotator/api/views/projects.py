@@ -246,4 +246,3 @@ class RubricViewSet(_VersionViewSet):
     def publish(self, request: Request, project_id: int, pk: int) -> Response:
         self.require_role()
         return self._render(rubric_publish(rubric=self.get_object()))
-
