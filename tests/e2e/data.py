@@ -18,7 +18,10 @@ IMAGE_SVG = (
     '<text x="20" y="380" font-size="22" fill="#333">a cat sitting on a mat</text></svg>'
 )
 IMAGE_URL = "data:image/svg+xml," + urllib.parse.quote(IMAGE_SVG)
-GUIDELINES = "# Guidelines\n\nLabel **every** error. Use the *smallest* span.\n\n| key | type |\n|---|---|\n| 1 | Irrelevant |\n"
+GUIDELINES = (
+    "# Guidelines\n\nLabel **every** error. Use the *smallest* span.\n\n"
+    "| key | type |\n|---|---|\n| 1 | Irrelevant |\n"
+)
 
 
 def qa_feedback_record(index: int = 0) -> dict[str, Any]:
@@ -38,7 +41,8 @@ def make_qa_item(project: Any, *, external_id: str = "qa-1", texts: tuple[str, .
     )
     texts = texts or (record["prediction 1"], record["prediction 2"])
     rows = [
-        Response(item=item, index=i, text=t, model_name=f"t5-large-{i}") for i, t in enumerate(texts)
+        Response(item=item, index=i, text=t, model_name=f"t5-large-{i}")
+        for i, t in enumerate(texts)
     ]
     rows.append(
         Response(
@@ -70,6 +74,5 @@ def make_qa_item(project: Any, *, external_id: str = "qa-1", texts: tuple[str, .
 
 
 EMOJI_TEXT = (
-    "Family 👨‍👩‍👧 went to 東京 🇯🇵 and said שלום עולם; "
-    "café vs cafe\u0301 👍🏽 done ❤️ 𝕏 end."
+    "Family 👨‍👩‍👧 went to 東京 🇯🇵 and said שלום עולם; café vs cafe\u0301 👍🏽 done ❤️ 𝕏 end."
 )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
+
 from annotator.models import Annotation
 
 RECT_JS = """
@@ -16,7 +18,8 @@ RECT_JS = """
         const node = seg.firstChild;
         const r = document.createRange();
         r.setStart(node, pos - s);
-        r.setEnd(node, Math.min(e - s, pos - s + (node.data.codePointAt(pos - s) > 0xffff ? 2 : 1)));
+        const width = node.data.codePointAt(pos - s) > 0xffff ? 2 : 1;
+        r.setEnd(node, Math.min(e - s, pos - s + width));
         const rects = r.getClientRects();
         return rects[0];
       }
@@ -61,12 +64,20 @@ def drag_select(page: Any, selector: str, start: int, end: int) -> None:
 
 def wait_saved(page: Any, timeout: float = 10_000) -> None:
     page.wait_for_function(
-        "() => document.querySelector('[data-testid=sync-status]')?.textContent.startsWith('saved')",
+        "() => document.querySelector('[data-testid=sync-status]')"
+        "?.textContent.startsWith('saved')",
         timeout=timeout,
     )
 
 
+def fresh() -> None:
+    """Drop this thread's database connection, so the next read sees what the live server
+    wrote (an SQLite WAL reader can otherwise keep reading an older snapshot)."""
+    connection.close()
+
+
 def annotation_of(item: Any, user: Any) -> Annotation:
+    fresh()
     return (
         Annotation.objects.filter(item=item, author=user)
         .prefetch_related("spans__error_type", "spans__response", "steps", "regions")

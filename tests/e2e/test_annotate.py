@@ -141,10 +141,13 @@ def test_label_everything_and_submit(
         (2, -1),
     ]
     (region,) = annotation.regions.all()
-    assert region.shape == "box" and region.error_type.key == "wrong-grounding"
+    assert region.shape == "box"
+    assert region.error_type.key == "wrong-grounding"
     (x1, y1), (x2, y2) = region.points
-    assert abs(x1 - 0.2) < 0.02 and abs(y1 - 0.25) < 0.02
-    assert abs(x2 - 0.5) < 0.02 and abs(y2 - 0.6) < 0.02
+    assert abs(x1 - 0.2) < 0.02
+    assert abs(y1 - 0.25) < 0.02
+    assert abs(x2 - 0.5) < 0.02
+    assert abs(y2 - 0.6) < 0.02
     scores = {(r.response.index, r.criterion.key, r.score) for r in annotation.rubric_scores.all()}
     assert scores == {(0, "factuality", 4), (0, "fluency", 1)}
     (pref,) = annotation.preferences.all()

@@ -52,7 +52,8 @@ def test_offline_draft_is_kept_and_sent_once_when_back(
     stored = json.loads(
         page.evaluate(f"localStorage.getItem('finegrain:draft:{qa_project.pk}:{item.pk}')")
     )
-    assert stored["pending"] is True and len(stored["units"]["spans"]) == 2
+    assert stored["pending"] is True
+    assert len(stored["units"]["spans"]) == 2
     assert len(span_texts(annotation_of(item, annotator_user))) == 1  # server unchanged
 
     # Close the tab while offline, come back online, open the item again: the local record
@@ -64,7 +65,8 @@ def test_offline_draft_is_kept_and_sent_once_when_back(
     page.wait_for_selector("[data-testid=sync-status]:has-text('recovered')")
     wait_saved(page)
     annotation = annotation_of(item, annotator_user)
-    assert annotation.pk == first.pk and annotation.client_id == first.client_id
+    assert annotation.pk == first.pk
+    assert annotation.client_id == first.client_id
     assert sorted(t for _, _, t in span_texts(annotation)) == ["Bloom", "Troye Sivan"]
     assert Annotation.objects.filter(item=item).count() == 1
 
@@ -115,7 +117,7 @@ def test_stale_version_opens_the_conflict_dialog(
     annotation_update(annotation=annotation, version=3, units={"spans": []})
     label_word(page, text, "EMI Australia", "1")
     page.wait_for_selector("[data-testid=conflict-dialog][open]")
-    page.click("[data-testid=conflict-dialog] button:has-text(\"Load the server\")")
+    page.click('[data-testid=conflict-dialog] button:has-text("Load the server")')
     page.wait_for_selector("[data-testid=conflict-dialog]", state="hidden")
     assert page.locator("[data-testid=response-0] [data-testid=span-list]").count() == 0
     assert span_texts(annotation_of(item, annotator_user)) == []

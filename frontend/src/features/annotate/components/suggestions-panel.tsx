@@ -28,7 +28,7 @@ export function SuggestionsPanel(props: {
   onAcceptAll: () => void;
 }) {
   const types = new Map(props.errorTypes.map((t) => [t.key, t]));
-  if (!props.suggestions.length) return <p className="muted">No pending machine suggestions.</p>;
+  if (!props.suggestions.length) return <p className="muted" data-testid="suggestions">No pending machine suggestions.</p>;
   return (
     <div className="suggestions" data-testid="suggestions">
       <button type="button" onClick={props.onAcceptAll}>
