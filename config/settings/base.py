@@ -243,3 +243,5 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {  # type: ignore[operator]
     "JudgeRunStatusEnum": "judges.models.JudgeRun.Status",
     "JudgeResultStatusEnum": "judges.models.JudgeResult.Status",
 }
+# httpx logs every request at INFO; a judge run makes thousands.
+LOGGING["loggers"]["httpx"] = {"level": "WARNING"}  # type: ignore[index]
