@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable, Iterator
 from typing import Any
+
+import orjson
 
 from datasets.formats.base import Columns, ColumnType
 
@@ -24,22 +25,28 @@ PARQUET_ROW_GROUP = 10_000
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def dumps_line(value: Any) -> bytes:
+    """Compact UTF-8 JSON and a newline; the same bytes as ``json.dumps(value,
+    ensure_ascii=False, separators=(",", ":"))`` (orjson, for speed)."""
+    return orjson.dumps(value, option=orjson.OPT_APPEND_NEWLINE)
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps(value).decode("utf-8")
 
 
 def jsonl_chunks(records: Iterable[dict[str, Any]]) -> Iterator[bytes]:
-    buffer: list[str] = []
+    buffer: list[bytes] = []
     size = 0
     for record in records:
-        line = dumps(record)
+        line = dumps_line(record)
         buffer.append(line)
-        size += len(line) + 1
+        size += len(line)
         if size >= CHUNK_BYTES:
-            yield ("\n".join(buffer) + "\n").encode("utf-8")
+            yield b"".join(buffer)
             buffer, size = [], 0
     if buffer:
-        yield ("\n".join(buffer) + "\n").encode("utf-8")
+        yield b"".join(buffer)
 
 
 def neutralise(cell: str) -> str:

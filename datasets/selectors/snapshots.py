@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
@@ -38,7 +38,7 @@ def snapshot_records(snapshot: DatasetSnapshot) -> Iterator[SnapshotRecord]:
     path = Path(settings.MEDIA_ROOT) / snapshot.directory / "records.jsonl"
     with path.open("rb", buffering=READ_BUFFER) as fh:
         for line in fh:
-            yield json.loads(line)
+            yield orjson.loads(line)
 
 
 def snapshot_info(snapshot: DatasetSnapshot) -> SnapshotInfo:

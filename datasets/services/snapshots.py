@@ -34,7 +34,7 @@ from annotator.models import Annotation, ErrorType, Judge, Project
 from core.exceptions import ApplicationError
 from core.records import SNAPSHOT_FORMAT_VERSION, SnapshotRecord
 from datasets.aggregation import majority
-from datasets.formats.writers import dumps
+from datasets.formats.writers import dumps_line
 from datasets.models import DatasetSnapshot, SnapshotJob
 from datasets.selectors.records import (
     ReadStats,
@@ -222,7 +222,7 @@ def _write_records(snapshot: DatasetSnapshot, job: SnapshotJob, folder: Path) ->
             )
             with (folder / RECORDS_FILE).open("wb", buffering=WRITE_BUFFER) as fh:
                 for record in _aggregated(read, snapshot.aggregation, dropped):
-                    line = (dumps(record) + "\n").encode("utf-8")
+                    line = dumps_line(record)
                     fh.write(line)
                     digest.update(line)
                     size += len(line)
