@@ -117,7 +117,12 @@ test-pg: install ## the pytest suite on PostgreSQL + Redis (PG_DATABASE_URL, PG_
 
 check: test test-pg ## everything CI runs (needs PostgreSQL and Redis for test-pg)
 
-bench: install ## run every benchmarks/bench_*.py (numbers, not pass/fail)
-	@shopt -s nullglob; scripts=(benchmarks/bench_*.py); \
-	if [ $${#scripts[@]} -eq 0 ]; then echo "no benchmarks yet (benchmarks/bench_*.py)"; fi; \
-	for script in "$${scripts[@]}"; do echo "== $$script"; $(PY) "$$script"; done
+# `make bench` runs every script in benchmarks/ with its defaults (numbers, not pass/fail);
+# `make bench BENCH=export BENCH_ARGS='--items 20000'` runs one with arguments.
+BENCH ?= $(filter-out __init__,$(basename $(notdir $(wildcard benchmarks/*.py))))
+bench: install ## run benchmarks/*.py (BENCH=name BENCH_ARGS='...' for one)
+	@if [ -z "$(strip $(BENCH))" ]; then echo "no benchmarks yet (benchmarks/*.py)"; fi
+	@for name in $(BENCH); do \
+		echo "== benchmarks/$$name.py $(BENCH_ARGS)"; \
+		$(PY) benchmarks/$$name.py $(BENCH_ARGS); \
+	done
