@@ -114,14 +114,14 @@ def _claim(run_id: int) -> JudgeRun | None:
             run.save(update_fields=["status", "finished_at", "error", "attempts", "updated_at"])
             return None
         if run.item_id_max is None:
+            # Fix the item set now: later imports are not part of this run.
             limit = (run.filters or {}).get("limit")
             ids = run_items(run).values_list("pk", flat=True)
-            last = ids[limit - 1 : limit] if limit else ids.reverse()[:1]
-            run.item_id_max = next(iter(last), None) or 0
-            if limit:
-                run.total = min(limit, run_items(run).count())
-            else:
-                run.total = run_items(run).count()
+            last = next(iter(ids[limit - 1 : limit]), None) if limit else None
+            if last is None:
+                last = next(iter(ids.reverse()[:1]), None)
+            run.item_id_max = last or 0
+            run.total = run_items(run).count()
         run.status = Status.RUNNING
         run.started_at = run.started_at or now
         run.heartbeat_at = now

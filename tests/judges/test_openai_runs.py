@@ -272,3 +272,12 @@ def test_a_resumed_run_skips_items_with_results(project, fake_openai):
     assert run.status == JudgeRun.Status.SUCCEEDED
     assert len(fake_openai.requests) == 1
     assert run.attempts == 1
+
+
+@pytest.mark.parametrize(("limit", "judged"), [(2, 2), (10, 3), (None, 3)])
+def test_limit_takes_the_first_items_by_id(project, fake_openai, limit, judged):
+    for i in range(3):
+        case_item(project, "no_errors", external_id=f"l{i}")
+    filters = {"limit": limit} if limit else {}
+    run = _run(openai_judge(project, fake_openai.url), filters=filters)
+    assert (run.total, run.processed, run.succeeded_count) == (judged, judged, judged)
