@@ -554,7 +554,7 @@ function Legend({ errorTypes }: { errorTypes: ErrorType[] }) {
 }
 
 /** A text response's span layer bound to the draft, plus its machine suggestions. */
-function TextBlock(props: {
+export function TextBlock(props: {
   responseIndex: number;
   text: string;
   units: { id: string; response: number; start: number; end: number; error_type: string }[];

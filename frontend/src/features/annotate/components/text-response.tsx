@@ -394,7 +394,7 @@ export const TextResponse = memo(function TextResponse(props: TextResponseProps)
         onMouseUp={onMouseUp}
         onFocus={() => {
           setHasFocus(true);
-          if (!sel) setSel({ anchor: 0, focus: 0 });
+          setSel((s) => s ?? { anchor: 0, focus: 0 });
         }}
         onBlur={() => setHasFocus(false)}
       >
