@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib import admin
 
 from annotator.services.projects import project_create
 from judges.models import JudgeRun, ProjectJudgePolicy
 from judges.services.configs import judge_create
-from tests.factories import make_item
+from tests.factories import make_item, make_user
 
 pytestmark = pytest.mark.django_db
 OPENAI = {"base_url": "http://127.0.0.1:9/v1", "model": "m", "api_key_env": "FINEGRAIN_JUDGE_KEY_X"}
@@ -171,3 +172,14 @@ def test_allowed_hosts_lists_both_sources(project, admin_user, client_for, setti
     ProjectJudgePolicy.objects.create(project=project, allowed_hosts=["vLLM.internal"])
     body = client_for(admin_user).get(f"{base(project)}allowed-hosts/").json()
     assert body["hosts"] == ["api.example.com", "vllm.internal"]
+
+
+def test_admin_pages_render_for_every_judges_model(client, project, judge):
+    client.force_login(make_user("root", is_staff=True, is_superuser=True))
+    registered = [m for m in admin.site._registry if m._meta.app_label == "judges"]
+    assert len(registered) == 6
+    for model in registered:
+        response = client.get(f"/admin/judges/{model._meta.model_name}/")
+        assert response.status_code == 200, model._meta.model_name
+    assert client.get("/admin/judges/judgeconfiguration/add/").status_code == 200
+    assert client.get(f"/admin/judges/judgeconfiguration/{judge.pk}/change/").status_code == 200
