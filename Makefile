@@ -43,11 +43,16 @@ help: ## list the targets
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
+# The embedded default trains and scores on CPU in its one worker, and the suite has CPU
+# training tests, so the venv gets the train extra too (torch: a CPU wheel from /opt/wheels
+# or PyPI). `make install EXTRAS=dev` leaves it out.
+EXTRAS ?= dev,train
+
 $(INSTALL_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --disable-pip-version-check -e '.[$(EXTRAS)]'
 	touch $@
 
-install: $(INSTALL_STAMP) ## create .venv and install '.[dev]' when pyproject.toml changed
+install: $(INSTALL_STAMP) ## create .venv and install '.[dev,train]' when pyproject.toml changed
 
 frontend: $(FRONTEND_BUILD) ## build the React app (no-op until frontend/package.json exists)
 
