@@ -62,7 +62,7 @@ def drag_select(page: Any, selector: str, start: int, end: int) -> None:
     page.mouse.up()
 
 
-def wait_saved(page: Any, timeout: float = 10_000) -> None:
+def wait_saved(page: Any, timeout: float = 30_000) -> None:
     page.wait_for_function(
         "() => document.querySelector('[data-testid=sync-status]')"
         "?.textContent.startsWith('saved')",

@@ -130,6 +130,8 @@ function Annotator({ projectId, setup, item, machine }: { projectId: number; set
   const base = useRef(0);
   const loadedUnits = useRef(false);
   const changed = useRef(0);
+  // Nothing is editable until the draft is known: an edit made earlier would be replaced.
+  const [ready, setReady] = useState(false);
 
   const unitsRef = useRef(units);
   unitsRef.current = units;
@@ -150,6 +152,7 @@ function Annotator({ projectId, setup, item, machine }: { projectId: number; set
     if (sync.recovered) changed.current++;
     dispatchRaw({ type: "replace", units: sync.initial.units });
     setDecisions(sync.initial.decisions);
+    setReady(true);
   }, [sync.initial, sync.recovered]);
 
   const dispatch = useCallback((a: UnitsAction) => {
@@ -355,6 +358,13 @@ function Annotator({ projectId, setup, item, machine }: { projectId: number; set
     );
   });
 
+  if (!ready) {
+    return (
+      <main className="page">
+        <p className="muted">{sync.status === "error" ? `Could not load the draft: ${sync.error}` : "Loading the draft…"}</p>
+      </main>
+    );
+  }
   return (
     <div className="annotate">
       <div className="annotate-bar" role="toolbar" aria-label="Item actions">
