@@ -108,6 +108,7 @@ def test_label_everything_and_submit(
 
     wait_saved(page)
     page.mouse.move(0, 0)
+    page.evaluate("window.scrollTo(0, 0)")
     shoot(page, "annotate")
 
     page.focus(layer0)
