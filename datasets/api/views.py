@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotator.api.base import ProjectScopedViewSet, Role
+from core.exceptions import ApplicationError
 from datasets.api import serializers as s
 from datasets.formats import CONTENT_TYPES, FILE_TYPES, FORMATS
 from datasets.selectors.snapshots import snapshot_get, snapshot_list
@@ -39,6 +40,8 @@ from datasets.services.exports import (
 from datasets.services.snapshots import snapshot_create
 
 MAX_PAGE = 500
+# Paged JSON re-reads the snapshot up to the page on every request: for small snapshots only.
+RECORDS_MAX_ITEMS = 20_000
 ERRORS = {400: s.ExportErrorOutputSerializer, 409: s.ExportErrorOutputSerializer}
 
 
@@ -182,10 +185,16 @@ class SnapshotViewSet(ProjectScopedViewSet):
     )  # fmt: skip
     @action(detail=True, methods=["get"])
     def records(self, request: Request, project_id: int, pk: int) -> Response:
-        """A page of the export's records as JSON (for small snapshots: each page reads the
-        snapshot from its start)."""
+        """A page of the export's records as JSON, for snapshots of up to 20,000 items (each
+        page reads the snapshot from its start); larger ones: use export/."""
         snapshot = self._snapshot(pk)
         snapshot_require_ready(snapshot)
+        if snapshot.record_count > RECORDS_MAX_ITEMS:
+            raise ApplicationError(
+                f"Snapshot {snapshot.pk} has {snapshot.record_count} items; paged JSON serves up "
+                f"to {RECORDS_MAX_ITEMS}. Download it with export/ instead.",
+                field="snapshot",
+            )
         query = request.query_params.dict()
         offset, limit = _int(query, "offset", 0, None), _int(query, "limit", 50, MAX_PAGE)
         export = export_request_parse(snapshot=snapshot, query=query, allow=PAGING_PARAMS)

@@ -191,3 +191,14 @@ def test_list_and_formats(project, admin_user, client_for):
                             "raw", "qa-feedback", "prm800k"}  # fmt: skip
     neutral = next(p for p in formats["stepwise"]["params"] if p["name"] == "neutral")
     assert neutral["default"] is None
+
+
+def test_paged_json_refuses_large_snapshots(project, admin_user, client_for, labelled, monkeypatch):
+    from datasets.api import views  # noqa: PLC0415
+
+    monkeypatch.setattr(views, "RECORDS_MAX_ITEMS", 0)
+    client = client_for(admin_user)
+    snap = create_and_build(client, project)
+    response = client.get(url(project, f"{snap['id']}/records/"), {"format": "raw"})
+    assert response.status_code == 400
+    assert "export/" in response.json()["detail"]
