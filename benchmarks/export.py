@@ -74,9 +74,9 @@ MEASURE = """
 import json, os, resource, sys, time, django
 django.setup()
 from django.db import connection
-from datasets.models import DatasetSnapshot
-from datasets.services.exports import export_request_parse, export_stream
-from datasets.services.snapshots import snapshot_build, snapshot_create
+from snapshots.models import DatasetSnapshot
+from snapshots.services.exports import export_request_parse, export_stream
+from snapshots.services.snapshots import snapshot_build, snapshot_create
 from annotator.models import Project
 
 def rss_mb():

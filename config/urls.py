@@ -7,5 +7,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/", include("annotator.api.urls")),
     path("", include("frontend.urls")),
-    path("api/v1/projects/<int:project_id>/", include("datasets.api.urls")),
+    path("api/v1/projects/<int:project_id>/", include("snapshots.api.urls")),
 ]

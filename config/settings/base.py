@@ -55,7 +55,7 @@ INSTALLED_APPS = [
     "core",
     "annotator",
     "rewards",
-    "datasets",
+    "snapshots",
     "judges",
 ]
 
