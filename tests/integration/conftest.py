@@ -56,18 +56,18 @@ class Worker:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def stop(self) -> None:
+        self.process.terminate()  # warm shutdown: finishes the running task, then exits
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
-@pytest.fixture(scope="session")
-def celery_worker(
-    django_db_setup: Any, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Worker]:
-    """Start a worker on every queue, wait until it is ready, stop it after the session.
 
-    Session-scoped: the test database name does not change between tests, and starting a
-    worker costs seconds. It stops before pytest-django drops the test database (it depends
-    on ``django_db_setup``), so PostgreSQL has no open connection to the dropped database.
-    """
-    log_path = tmp_path_factory.mktemp("celery-worker") / "worker.log"
+def start_worker(log_dir: Path) -> Worker:
+    """Start a worker on every queue, on this test run's database and broker; wait until ready."""
+    log_path = log_dir / "worker.log"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -98,19 +98,43 @@ def celery_worker(
             stderr=subprocess.STDOUT,
         )
     worker = Worker(process, log_path)
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while " ready." not in worker.log():
+        if process.poll() is not None:
+            pytest.fail(f"celery worker exited with {process.returncode}:\n{worker.log()}")
+        if time.monotonic() > deadline:
+            worker.stop()
+            pytest.fail(f"celery worker not ready after {READY_TIMEOUT_S}s:\n{worker.log()}")
+        time.sleep(0.2)
+    return worker
+
+
+class _Shared:
+    """The session's one worker. Other test packages import the fixture into their own
+    conftest, which makes pytest register one session fixture per import; they all share this
+    worker, and the last one to finish stops it."""
+
+    worker: Worker | None = None
+    users = 0
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    django_db_setup: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Worker]:
+    """A real worker process for the whole session; tests using it need ``transactional_db``.
+
+    Session-scoped: the test database name does not change between tests, and starting a
+    worker costs seconds. It stops before pytest-django drops the test database (it depends
+    on ``django_db_setup``), so PostgreSQL has no open connection to the dropped database.
+    """
+    if _Shared.worker is None or _Shared.worker.process.poll() is not None:
+        _Shared.worker = start_worker(tmp_path_factory.mktemp("celery-worker"))
+    _Shared.users += 1
     try:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while " ready." not in worker.log():
-            if process.poll() is not None:
-                pytest.fail(f"celery worker exited with {process.returncode}:\n{worker.log()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"celery worker not ready after {READY_TIMEOUT_S}s:\n{worker.log()}")
-            time.sleep(0.2)
-        yield worker
+        yield _Shared.worker
     finally:
-        process.terminate()  # warm shutdown: finishes the running task, then exits
-        try:
-            process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _Shared.users -= 1
+        if _Shared.users == 0 and _Shared.worker is not None:
+            _Shared.worker.stop()
+            _Shared.worker = None
