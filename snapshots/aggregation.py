@@ -19,6 +19,15 @@
   - critiques: all kept (free text has no majority); regions: dropped (counted in the
     manifest; use ``all`` for regions).
 
+- ``consensus``: a reviewer's consensus annotation where the item has one (an accepted
+  annotation with ``metadata["consensus"]``, made in review — quality app); elsewhere the
+  ``majority`` aggregate with its spans made by the overlap rule instead of per code point:
+  spans of one type from different annotations that overlap by Jaccard ≥ 0.5 form a cluster,
+  kept when more than half of the response's voters are in it, running from the first to the
+  last code point more than half of the cluster marked (``core.agreement.span_consensus``).
+  Unlike ``majority``, a person's annotation votes on every text response of its item (it
+  was shown all of them) unless its metadata lists ``labelled_responses``.
+
 Pure Python: no Django, so it is tested on hand-written records.
 """
 
@@ -29,10 +38,11 @@ from collections.abc import Sequence
 from statistics import median_low
 from typing import Any
 
+from core.agreement import CONSENSUS_OVERLAP, span_consensus
 from core.records import AnnotationRecord, SnapshotRecord
 from snapshots.formats.common import labelled_responses
 
-POLICIES = ("all", "majority", "reviewed")
+POLICIES = ("all", "majority", "reviewed", "consensus")
 
 
 def _voters(annotations: Sequence[AnnotationRecord]) -> dict[int, int]:
@@ -172,3 +182,72 @@ def majority(record: SnapshotRecord) -> tuple[SnapshotRecord, int]:
 def voters_by_response(voters: dict[int, int]) -> dict[str, int]:
     """JSON object keys are strings."""
     return {str(response): count for response, count in sorted(voters.items())}
+
+
+def _consensus_spans(
+    annotations: Sequence[AnnotationRecord], voters: dict[int, int]
+) -> list[dict[str, Any]]:
+    by_response: dict[int, dict[int, list[tuple[int, int, str, int | None]]]] = {}
+    for position, annotation in enumerate(annotations):
+        for span in annotation["spans"]:
+            own = by_response.setdefault(span["response"], {}).setdefault(position, [])
+            own.append((span["start"], span["end"], span["error_type"], span["severity"]))
+    out = []
+    for response, spans in sorted(by_response.items()):
+        for start, end, error_type, severity in span_consensus(
+            spans, voters.get(response, 0), CONSENSUS_OVERLAP
+        ):
+            out.append({"response": response, "start": start, "end": end,
+                        "error_type": error_type, "severity": severity, "comment": "",
+                        "confidence": None})  # fmt: skip
+    return out
+
+
+def _humans_vote_on(
+    annotations: Sequence[AnnotationRecord], text_responses: Sequence[int]
+) -> list[AnnotationRecord]:
+    """A person's annotation was shown every response of its item: unless it lists the
+    responses it labelled, it votes on every text response ("no span here" is a vote)."""
+    out = []
+    for annotation in annotations:
+        metadata = annotation["metadata"] or {}
+        listed = isinstance(metadata.get("labelled_responses"), list)
+        if annotation["author"]["kind"] == "human" and not listed and text_responses:
+            metadata = {**metadata, "labelled_responses": list(text_responses)}
+            annotation = {**annotation, "metadata": metadata}  # type: ignore[typeddict-item]
+        out.append(annotation)
+    return out
+
+
+def consensus_annotation(
+    annotations: Sequence[AnnotationRecord], text_responses: Sequence[int] = ()
+) -> AnnotationRecord:
+    """The ``majority`` aggregate of ``annotations`` (at least one) with consensus spans; a
+    person's annotation votes on every one of ``text_responses`` (see ``_humans_vote_on``)."""
+    voting = _humans_vote_on(annotations, text_responses)
+    merged, _ = majority({"item": {}, "responses": [], "annotations": voting})  # type: ignore[typeddict-item]
+    aggregate = merged["annotations"][0]
+    aggregate["spans"] = _consensus_spans(voting, _voters(voting))  # type: ignore[typeddict-item]
+    aggregate["author"] = {"kind": "aggregate", "id": None, "name": "consensus"}
+    aggregate["metadata"]["span_overlap_threshold"] = CONSENSUS_OVERLAP
+    return aggregate
+
+
+def consensus(record: SnapshotRecord) -> tuple[SnapshotRecord, int]:
+    """The record with its annotations replaced by the item's consensus (see the module
+    docstring); also the number of regions dropped."""
+    annotations = record["annotations"]
+    reviewed = [
+        a
+        for a in annotations
+        if (a["metadata"] or {}).get("consensus") and a["status"] == "accepted"
+    ]
+    if reviewed:
+        chosen = max(reviewed, key=lambda a: (a["created_at"], a["id"] or 0))
+        return {**record, "annotations": [chosen]}, 0
+    voters = [a for a in annotations if not (a["metadata"] or {}).get("consensus")]
+    if not voters:
+        return record, 0
+    texts = [r["index"] for r in record["responses"] if r["kind"] == "text"]
+    dropped = sum(len(a["regions"]) for a in voters)
+    return {**record, "annotations": [consensus_annotation(voters, texts)]}, dropped

@@ -19,6 +19,7 @@ class DatasetSnapshot(BaseModel):
         ALL = "all", "Every annotation"
         MAJORITY = "majority", "Majority of the annotations of each item"
         REVIEWED = "reviewed", "Reviewed only (accepted annotations)"
+        CONSENSUS = "consensus", "Reviewer consensus, else majority merge of spans"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="snapshots")
     created_by = models.ForeignKey(
@@ -40,7 +41,7 @@ class DatasetSnapshot(BaseModel):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(aggregation__in=["all", "majority", "reviewed"]),
+                condition=Q(aggregation__in=["all", "majority", "reviewed", "consensus"]),
                 name="snapshot_aggregation_valid",
             ),
         ]

@@ -88,4 +88,5 @@ urlpatterns = [
     path("projects/<int:project_id>/judges/", include("judges.api.urls")),
     # Dashboard aggregates for the browser app (annotator/api/views/ui.py).
     path(f"{P}/stats/", ProjectStatsViewSet.as_view({"get": "retrieve"}), name="project-stats"),
+    path("projects/<int:project_id>/quality/", include("quality.api.urls")),
 ]

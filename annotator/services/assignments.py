@@ -5,11 +5,17 @@ means an active unexpired lease or a non-rejected human annotation. Candidates a
 without locks; the chosen item's row is then locked (``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL, the IMMEDIATE write lock on SQLite) and recounted before the lease is written, so
 two annotators racing for the last slot cannot both get it.
+
+Gold items: the quality app registers a policy (``gold_policy_register``) that says, per pick,
+whether a gold item is due. A due gold item is offered to every annotator once, whatever the
+overlap; otherwise only regular items are offered. Without a policy, or when it answers None
+(no quality settings), gold items are ordinary items served last.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +27,15 @@ from annotator.models import Annotation, Assignment, Item, Project
 
 CANDIDATES_PER_ROUND = 20
 MAX_ROUNDS = 50
+
+# (project, user) -> True: a gold item is due; False: a regular item; None: no gold policy.
+GoldPolicy = Callable[[Project, Any], "bool | None"]
+_policies: dict[str, GoldPolicy] = {}
+
+
+def gold_policy_register(policy: GoldPolicy) -> None:
+    """Install the gold-item policy (called once by ``quality.apps``)."""
+    _policies["gold"] = policy
 
 
 def _holders(item_id: int, now: Any) -> set[int]:
@@ -67,12 +82,33 @@ def item_next_for_annotator(
         Assignment.objects.filter(pk=assignment.pk).update(expires_at=expires, updated_at=now)
         assignment.expires_at = expires
         return held, assignment
+    policy = _policies.get("gold")
+    want_gold = policy(project, user) if policy is not None else None
+    for gold in (True, False) if want_gold else (want_gold,):
+        item, assignment = _lease_open_item(project, user, now, expires, gold=gold)
+        if item is not None:
+            return item, assignment
+    return None, None
+
+
+def _lease_open_item(
+    project: Project, user: Any, now: Any, expires: Any, *, gold: bool | None
+) -> tuple[Item | None, Assignment | None]:
+    """Lease one open item: ``gold`` None any item (gold last), True a gold item the user has
+    not seen (overlap does not cap gold items), False a regular item."""
     skip_locked = connection.features.has_select_for_update_skip_locked
+    cap = None if gold else project.overlap
+    open_items = Item.objects.filter(project=project)
+    if gold is None:
+        open_items = open_items.filter(annotation_count__lt=project.overlap)
+    elif gold:
+        open_items = open_items.filter(is_gold=True)
+    else:
+        open_items = open_items.filter(is_gold=False, annotation_count__lt=project.overlap)
     full_ids: set[int] = set()
     for attempt in range(MAX_ROUNDS):
         candidates = list(
-            Item.objects.filter(project=project, annotation_count__lt=project.overlap)
-            .exclude(pk__in=full_ids)
+            open_items.exclude(pk__in=full_ids)
             .exclude(assignments__user=user)
             .exclude(annotations__author=user)
             .order_by("is_gold", "annotation_count", "id")
@@ -92,7 +128,7 @@ def item_next_for_annotator(
                     busy = True  # another annotator is being assigned it right now
                     continue
                 holders = _holders(item_id, now)
-                if user.pk in holders or len(holders) >= project.overlap:
+                if user.pk in holders or (cap is not None and len(holders) >= cap):
                     full_ids.add(item_id)
                     continue
                 assignment, _ = Assignment.objects.update_or_create(

@@ -33,7 +33,7 @@ from django.utils.dateparse import parse_datetime
 from annotator.models import Annotation, ErrorType, Judge, Project
 from core.exceptions import ApplicationError
 from core.records import SNAPSHOT_FORMAT_VERSION, SnapshotRecord
-from snapshots.aggregation import majority
+from snapshots.aggregation import consensus, majority
 from snapshots.formats.writers import dumps_line
 from snapshots.models import DatasetSnapshot, SnapshotJob
 from snapshots.selectors.records import (
@@ -198,6 +198,9 @@ def _aggregated(records: Iterator[SnapshotRecord], policy: str, dropped: dict[st
     for record in records:
         if policy == Aggregation.MAJORITY:
             record, regions = majority(record)
+            dropped["regions"] += regions
+        elif policy == Aggregation.CONSENSUS:
+            record, regions = consensus(record)
             dropped["regions"] += regions
         yield record
 

@@ -30,7 +30,9 @@ class Command(BaseCommand):
         source = parser.add_mutually_exclusive_group(required=True)
         source.add_argument("--snapshot", type=int, help="An existing snapshot id.")
         source.add_argument("--project", type=int, help="Build a new snapshot of this project.")
-        parser.add_argument("--aggregation", default="all", help="all, majority or reviewed.")
+        parser.add_argument(
+            "--aggregation", default="all", help="all, majority, reviewed or consensus."
+        )
         parser.add_argument("--filters", default="{}", help="Snapshot filters as JSON.")
         parser.add_argument("--format", required=True, help=", ".join(FORMATS))
         parser.add_argument("--file-type", default="jsonl", help=", ".join(FILE_TYPES))
