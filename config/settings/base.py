@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rewards",
     "snapshots",
     "judges",
+    "quality",
 ]
 
 MIDDLEWARE = [
