@@ -14,7 +14,6 @@ from annotator.models import (
     Annotation,
     ApiToken,
     ErrorType,
-    Judge,
     ProjectMembership,
     RegionLabel,
     Response,
@@ -468,17 +467,3 @@ class ConflictOutputSerializer(serializers.Serializer):
 class ErrorOutputSerializer(serializers.Serializer):
     detail = serializers.CharField()
     errors = serializers.ListField(child=serializers.DictField(), required=False)
-
-
-# --- judges -------------------------------------------------------------------------------------
-
-
-class JudgeCreateInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=120)
-    kind = serializers.ChoiceField(choices=Judge.Kind.choices, default=Judge.Kind.EXTERNAL)
-    model_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    prompt_version = serializers.CharField(max_length=64, required=False, allow_blank=True)
-
-
-class JudgeOutputSerializer(JudgeRefSerializer):
-    created_at = serializers.DateTimeField()
