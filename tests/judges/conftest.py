@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,7 +9,6 @@ from annotator.models import Item, Project, Response
 from judges.services.configs import judge_create
 from tests.judges.openai_server import FakeOpenAI
 
-HAVE_TRAIN = all(importlib.util.find_spec(m) for m in ("torch", "transformers", "tokenizers"))
 TEXT = "Bloom was released in 2019 by Troye Sivan. It sold well."
 
 
@@ -53,12 +51,3 @@ def openai_judge(project: Project, url: str, name: str = "gpt", **config: Any) -
     defaults = {"base_url": url, "model": "judge-test", "max_concurrency": 4, "timeout_s": 5,
                 "max_retries": 2, "retry_backoff_s": 0.01}  # fmt: skip
     return judge_create(project=project, name=name, kind="openai", config=defaults | config)
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not HAVE_TRAIN:
-        terminalreporter.write_line(
-            "tests/judges/test_transformers_runs.py was SKIPPED: torch/transformers are not "
-            "installed; install the train extra (pip install -e '.[dev,train]') to run it.",
-            yellow=True,
-        )

@@ -1,9 +1,7 @@
 """The ``transformers`` kind on tiny GPT-2 models built here from a config (no downloads),
 through the real ``generate`` path.
 
-Needs the ``train`` extra (torch, transformers): ``pip install -e '.[dev,train]'``. Without
-it these tests are skipped with that reason, and tests/judges/conftest.py says so in the
-terminal summary of every run, so a CI without the extra shows it.
+Needs the ``train`` extra (torch, transformers), which ``make install`` installs.
 """
 
 from __future__ import annotations
@@ -17,14 +15,9 @@ from judges.models import JudgeResult, JudgeRun
 from judges.services.configs import judge_create
 from judges.services.execution import judge_run_execute
 from judges.services.runs import judge_run_create
-from tests.judges.conftest import HAVE_TRAIN, case_item
+from tests.judges.conftest import case_item
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        not HAVE_TRAIN, reason="needs the train extra: pip install -e '.[dev,train]'"
-    ),
-]
+pytestmark = pytest.mark.django_db
 ANSWER = '{"errors":[{"quote":"2019","error_type":"wrong-grounding","explanation":"wrong"}]}'
 SPECIAL = ["[PAD]", "[UNK]", "[EOS]"]
 

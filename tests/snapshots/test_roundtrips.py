@@ -47,7 +47,6 @@ def qa_project(admin_user: Any) -> Any:
     return project
 
 
-@pytest.mark.skipif(not QA_DEV.exists(), reason="shared/data/qa-feedback is not checked out")
 def test_qa_feedback_dev_split_round_trips_field_for_field(qa_project, admin_user):
     data = QA_DEV.read_bytes()
     upload = SimpleUploadedFile("dev_feedback.json", data)
