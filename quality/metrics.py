@@ -240,9 +240,11 @@ def pair_rows(units: Units, labels: LabelSet, humans: set[str]) -> list[dict[str
         for pair in steps:
             step_c.add(pair)
         items = {units.item_of[s.key] for s in span_pairs.get((a, b), [])}
+        first, second = (b, a) if a not in humans else (a, b)  # the human first (symmetric)
         rows.append({
-            "a": a, "b": b,
-            "a_name": labels.coder_names.get(a, a), "b_name": labels.coder_names.get(b, b),
+            "a": first, "b": second,
+            "a_name": labels.coder_names.get(first, first),
+            "b_name": labels.coder_names.get(second, second),
             "kind": "human-human" if a in humans and b in humans else "human-judge",
             "sections": spans.sections, "items": len(items),
             "span_f1": _round(spans.f1()),

@@ -283,17 +283,171 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description A viewset under ``/projects/{project_id}/``. Non-members (and tokens not scoped to
-         *     the project) get 404 for everything below it.
-         */
+        /** @description The project's judges with their configuration (never an API key). */
         get: operations["projects_judges_list"];
         put?: never;
+        /** @description Register a judge; ``config`` (by kind) is needed before it can run. */
+        post: operations["projects_judges_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/judges/{judge_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
         /**
          * @description A viewset under ``/projects/{project_id}/``. Non-members (and tokens not scoped to
          *     the project) get 404 for everything below it.
          */
-        post: operations["projects_judges_create"];
+        get: operations["projects_judges_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description Rename a judge or replace its configuration (validated whole). */
+        patch: operations["projects_judges_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/judges/{judge_id}/calibration/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The latest calibration report of this judge (404 until one is computed). */
+        get: operations["projects_judges_calibration_retrieve"];
+        put?: never;
+        /** @description Compute the judge's agreement with humans now and store it. */
+        post: operations["projects_judges_calibration_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/judges/{judge_id}/runs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Runs of one judge, oldest first. */
+        get: operations["projects_judges_runs_list"];
+        put?: never;
+        /** @description Start a run over the filtered items; poll it for progress. 202 with the run. */
+        post: operations["projects_judges_runs_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/judges/{judge_id}/runs/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description One run: status, progress (``processed`` of ``total``), token counts, error. */
+        get: operations["projects_judges_runs_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/judges/{judge_id}/runs/{id}/cancel/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Stop a run: at once if queued, after the items in flight if running. */
+        post: operations["projects_judges_runs_cancel_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/judges/{judge_id}/runs/{id}/results/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Per-item results: the annotation made, or why none was (``?status=failed``). */
+        get: operations["projects_judges_runs_results_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/judges/allowed-hosts/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Hosts ``openai`` judges of this project may call (set by site admins). */
+        get: operations["projects_judges_allowed_hosts_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/judges/prompt-templates/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Shipped templates (judges/prompts/) and this project's own, every version. */
+        get: operations["projects_judges_prompt_templates_list"];
+        put?: never;
+        /** @description Save a project template as the next version of its name. */
+        post: operations["projects_judges_prompt_templates_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/judges/runs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Runs of every judge of the project, oldest first. */
+        get: operations["projects_judges_runs_all_list"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -344,6 +498,207 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/quality/agreement/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The latest agreement report, whether labels changed since, and the history of the
+         *     headline numbers (oldest first).
+         */
+        get: operations["projects_quality_agreement_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/quality/agreement/recompute/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Recompute agreement now, as a job (the report appears in GET when done). */
+        post: operations["projects_quality_agreement_recompute_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/quality/flags/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Items whose rubric scores contradict their spans or preferences (as of the latest
+         *     recomputation).
+         */
+        get: operations["projects_quality_flags_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/quality/flags/{id}/status/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Dismiss a flag (it stays dismissed through recomputations) or reopen it. */
+        post: operations["projects_quality_flags_status_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/quality/gold/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Gold items with their reference annotation, and each annotator's accuracy on them. */
+        get: operations["projects_quality_gold_list"];
+        put?: never;
+        /** @description Make an item gold, with one of its human annotations as the known labels (admins). */
+        post: operations["projects_quality_gold_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/quality/gold/{item_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** @description Make a gold item a regular item again (admins). */
+        delete: operations["projects_quality_gold_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/quality/items/{item_id}/consensus/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Save the consensus of an item (accepted, made by the consensus judge, reviewer in
+         *     metadata); name the consensus it replaces in ``based_on`` (409 if another was saved).
+         */
+        post: operations["projects_quality_items_consensus_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/quality/items/{item_id}/review/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description One item for review: differences between its annotations, its agreement, its
+         *     consensus and the rule's proposal.
+         */
+        get: operations["projects_quality_items_review_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/quality/review-queue/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Items to review, lowest agreement first (reviewers and admins). */
+        get: operations["projects_quality_review_queue_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/quality/review-queue/next/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Lease the pending item with the lowest agreement (204 when none is left). */
+        post: operations["projects_quality_review_queue_next_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/quality/settings/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The project's quality settings (defaults when never set). */
+        get: operations["projects_quality_settings_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description Change the gold rate, thresholds or the recompute debounce (admins). */
+        patch: operations["projects_quality_settings_partial_update"];
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/rubrics/": {
         parameters: {
             query?: never;
@@ -391,6 +746,98 @@ export interface paths {
         put?: never;
         /** @description Shared list/retrieve/create-draft/publish for Taxonomy and Rubric versions. */
         post: operations["projects_rubrics_publish_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/snapshots/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The project's snapshots, oldest first. */
+        get: operations["projects_snapshots_list"];
+        put?: never;
+        /** @description Request a snapshot; 202 with the queued job. Poll it for progress. */
+        post: operations["projects_snapshots_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/snapshots/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Status, progress (``processed`` of ``total`` annotations) and, once built, the
+         *     manifest (counts, taxonomy and rubric versions, filters, policy, sha256 of files).
+         */
+        get: operations["projects_snapshots_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/snapshots/{id}/export/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Download the snapshot in a format, streamed. 409 while the snapshot builds. */
+        get: operations["projects_snapshots_export_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/snapshots/{id}/records/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A page of the export's records as JSON, for snapshots of up to 20,000 items (each
+         *     page reads the snapshot from its start); larger ones: use export/.
+         */
+        get: operations["projects_snapshots_records_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/snapshots/formats/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The export formats with their params, valid values and defaults. */
+        get: operations["projects_snapshots_formats_list"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -515,6 +962,62 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description * `all` - Every annotation
+         *     * `majority` - Majority of the annotations of each item
+         *     * `reviewed` - Reviewed only (accepted annotations)
+         *     * `consensus` - Reviewer consensus, else majority merge of spans
+         * @enum {string}
+         */
+        AggregationEnum: "all" | "majority" | "reviewed" | "consensus";
+        AgreementOutput: {
+            snapshot: components["schemas"]["AgreementPoint"] | null;
+            report: components["schemas"]["AgreementReport"] | null;
+            /** @description Labels changed after this report. */
+            stale: boolean;
+            /** @description Oldest first, up to 200. */
+            history: components["schemas"]["AgreementPoint"][];
+        };
+        AgreementPoint: {
+            id: number;
+            /** Format: date-time */
+            created_at: string;
+            annotations: number;
+            items: number;
+            /** Format: double */
+            span_f1: number | null;
+            /** Format: double */
+            span_alpha: number | null;
+            /** Format: double */
+            step_alpha: number | null;
+            /** Format: double */
+            rubric_alpha: number | null;
+            /** Format: double */
+            preference_kappa: number | null;
+        };
+        AgreementReport: {
+            annotations: number;
+            items_compared: number;
+            coders: {
+                [key: string]: string;
+            };
+            spans: components["schemas"]["SpanReport"];
+            steps: components["schemas"]["StepReport"];
+            rubric: components["schemas"]["RubricReport"];
+            preferences: components["schemas"]["PreferenceReport"];
+            pairs: components["schemas"]["PairRow"][];
+            annotators: components["schemas"]["AnnotatorRow"][];
+            throughput: components["schemas"]["Throughput"];
+            gold: components["schemas"]["GoldRow"][];
+            low_agreement_items: number;
+            open_flags: number;
+            duration_ms: number;
+        };
+        AllowedHostsOutput: {
+            hosts: string[];
+            from_settings: string[];
+            from_project: string[];
+        };
         AnnotationBulkEntryInputRequest: {
             spans?: components["schemas"]["SpanInputRequest"][];
             steps?: components["schemas"]["StepInputRequest"][];
@@ -559,6 +1062,14 @@ export interface components {
              */
             client_id: string;
             status?: components["schemas"]["AnnotationWriteStatusEnum"];
+        };
+        AnnotationDiff: {
+            id: number;
+            /** @description One per span, in the annotation's order. */
+            spans: components["schemas"]["SpanMark"][];
+            steps_disputed: boolean[];
+            rubric_disputed: boolean[];
+            preferences_disputed: boolean[];
         };
         AnnotationOutput: {
             id: number;
@@ -628,6 +1139,19 @@ export interface components {
          * @enum {string}
          */
         AnnotationWriteStatusEnum: "draft" | "submitted";
+        AnnotatorRow: {
+            coder: string;
+            name: string;
+            pairs: number;
+            /** Format: double */
+            span_f1: number | null;
+            /** Format: double */
+            step_alpha_ordinal: number | null;
+            /** Format: double */
+            rubric_kappa_quadratic: number | null;
+            /** Format: double */
+            preference_kappa_quadratic: number | null;
+        };
         ApiTokenCreateInputRequest: {
             name: string;
             scopes: components["schemas"]["ScopesEnum"][];
@@ -672,9 +1196,90 @@ export interface components {
             /** Format: date-time */
             expires_at: string;
         };
+        /**
+         * @description * `all` - all
+         *     * `humans` - humans
+         *     * `judges` - judges
+         * @enum {string}
+         */
+        AuthorsEnum: "all" | "humans" | "judges";
+        CalibrationJudge: {
+            id: number;
+            name: string;
+            kind: string;
+            model: string;
+        };
+        CalibrationReport: {
+            judge: components["schemas"]["CalibrationJudge"];
+            /** Format: date-time */
+            computed_at: string;
+            items_judged: number;
+            items_compared: number;
+            spans: components["schemas"]["SpanCalibration"];
+            steps: components["schemas"]["StepCalibration"];
+            rubric: components["schemas"]["RubricCalibration"];
+            preferences: components["schemas"]["PreferenceCalibration"];
+        };
+        Cluster: {
+            id: number;
+            response: number;
+            error_type: string;
+            annotations: number[];
+            voters: number;
+            kept: boolean;
+            merged: components["schemas"]["MergedSpan"] | null;
+        };
         ConflictOutput: {
             detail: string;
             current: components["schemas"]["AnnotationOutput"];
+        };
+        Confusion: {
+            labels: string[];
+            matrix: number[][];
+            unit: string;
+        };
+        ConsensusInputRequest: {
+            spans?: components["schemas"]["SpanInputRequest"][];
+            steps?: components["schemas"]["StepInputRequest"][];
+            regions?: components["schemas"]["RegionInputRequest"][];
+            rubric_scores?: components["schemas"]["RubricScoreInputRequest"][];
+            preferences?: components["schemas"]["PreferenceInputRequest"][];
+            critiques?: components["schemas"]["CritiqueInputRequest"][];
+            missing_info?: components["schemas"]["MissingInfoInputRequest"][];
+            time_spent_ms?: number;
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Id of the consensus this replaces; null for the first. */
+            based_on: number | null;
+            based_on_version?: number | null;
+            sources?: number[];
+        };
+        ConsistencyFlagOutput: {
+            readonly id: number;
+            item: number;
+            external_id: string;
+            annotation: number;
+            author?: string | null;
+            kind: components["schemas"]["ConsistencyFlagOutputKindEnum"];
+            /** @description What is flagged, e.g. 'response:1'. */
+            key: string;
+            message: string;
+            details?: unknown;
+            /** @description open or dismissed */
+            status: string;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        /**
+         * @description * `rubric_vs_spans` - High rubric total despite a critical span
+         *     * `rubric_vs_preference` - Preference against the rubric totals
+         * @enum {string}
+         */
+        ConsistencyFlagOutputKindEnum: "rubric_vs_spans" | "rubric_vs_preference";
+        ConsistencyFlagStatusInputRequest: {
+            /** @description open or dismissed */
+            status: string;
         };
         CritiqueInputRequest: {
             response: number;
@@ -684,6 +1289,21 @@ export interface components {
             response: number;
             text: string;
         };
+        /**
+         * @description * `auto` - auto
+         *     * `cpu` - cpu
+         *     * `cuda` - cuda
+         * @enum {string}
+         */
+        DeviceEnum: "auto" | "cpu" | "cuda";
+        /**
+         * @description * `auto` - auto
+         *     * `float32` - float32
+         *     * `bfloat16` - bfloat16
+         *     * `float16` - float16
+         * @enum {string}
+         */
+        DtypeEnum: "auto" | "float32" | "bfloat16" | "float16";
         ErrorOutput: {
             detail: string;
             errors?: {
@@ -698,6 +1318,73 @@ export interface components {
             hotkey?: string;
             severity_levels?: string[];
             unit_kinds?: components["schemas"]["UnitKindsEnum"][];
+        };
+        ExportErrorOutput: {
+            detail: string;
+            errors?: {
+                [key: string]: unknown;
+            }[];
+            valid?: string[];
+        };
+        ExportFormatOutput: {
+            name: string;
+            description: string;
+            version: number;
+            params: components["schemas"]["ExportParamOutput"][];
+        };
+        ExportParamOutput: {
+            name: string;
+            help: string;
+            choices: string[];
+            /** @description null: required. */
+            default: string | null;
+        };
+        ExportRecordsOutput: {
+            offset: number;
+            next_offset: number | null;
+            /** @description format, file_type (json here) and params. */
+            export: {
+                [key: string]: unknown;
+            };
+            results: {
+                [key: string]: unknown;
+            }[];
+        };
+        GoldInputRequest: {
+            item: number;
+            /** @description The reference annotation (human, submitted or accepted). */
+            annotation: number;
+        };
+        GoldItem: {
+            item: number;
+            external_id: string;
+            annotation: number;
+            author?: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        GoldOutput: {
+            items: components["schemas"]["GoldItem"][];
+            accuracy: components["schemas"]["GoldRow"][];
+        };
+        GoldRow: {
+            coder: string;
+            name: string;
+            gold_items: number;
+            /** Format: double */
+            span_precision: number | null;
+            /** Format: double */
+            span_recall: number | null;
+            /** Format: double */
+            span_f1: number | null;
+            /** Format: double */
+            step_accuracy: number | null;
+            /** Format: double */
+            rubric_closeness: number | null;
+            /** Format: double */
+            preference_sign_agreement: number | null;
+            /** Format: double */
+            score: number | null;
         };
         ImportErrorOutput: {
             detail: string;
@@ -774,6 +1461,14 @@ export interface components {
          * @enum {string}
          */
         ImportJobStatusEnum: "queued" | "running" | "succeeded" | "failed";
+        ItemAgreement: {
+            /** Format: double */
+            score: number;
+            annotators: number;
+            parts: {
+                [key: string]: number;
+            };
+        };
         ItemOutput: {
             id: number;
             external_id: string;
@@ -793,6 +1488,38 @@ export interface components {
             created_at: string;
             responses: components["schemas"]["ResponseOutput"][];
         };
+        ItemReviewOutput: {
+            item: number;
+            agreement: components["schemas"]["ItemAgreement"] | null;
+            /** Format: double */
+            overlap_threshold: number;
+            clusters: components["schemas"]["Cluster"][];
+            annotations: components["schemas"]["AnnotationDiff"][];
+            consensus: components["schemas"]["AnnotationOutput"] | null;
+            /** @description What the consensus rule proposes (units). */
+            proposal: components["schemas"]["Proposal"];
+        };
+        JudgeCalibrationComputeInputRequest: {
+            /** @description Responses humans label with spans (no span there = no error). */
+            span_responses?: number[] | null;
+        };
+        JudgeCalibrationOutput: {
+            readonly id: number;
+            readonly judge: number;
+            readonly items_compared: number;
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly report: components["schemas"]["CalibrationReport"];
+        };
+        JudgeConfig: components["schemas"]["OpenAIConfig"] | components["schemas"]["TransformersConfig"] | components["schemas"]["RewardModelConfig"] | components["schemas"]["RulesConfig"];
+        JudgeConfigRequest: components["schemas"]["OpenAIConfigRequest"] | components["schemas"]["TransformersConfigRequest"] | components["schemas"]["RewardModelConfigRequest"] | components["schemas"]["RulesConfigRequest"];
+        JudgeCreateInputRequest: {
+            name: string;
+            /** @default external */
+            kind: components["schemas"]["JudgeKindEnum"];
+            model_name?: string;
+            config?: components["schemas"]["JudgeConfigRequest"] | null;
+        };
         /**
          * @description * `openai` - OpenAI-compatible endpoint
          *     * `transformers` - Local transformers checkpoint
@@ -801,22 +1528,19 @@ export interface components {
          *     * `external` - External (bulk API)
          * @enum {string}
          */
-        JudgeCreateInputKindEnum: "openai" | "transformers" | "reward_model" | "rules" | "external";
-        JudgeCreateInputRequest: {
-            name: string;
-            /** @default external */
-            kind: components["schemas"]["JudgeCreateInputKindEnum"];
-            model_name?: string;
-            prompt_version?: string;
-        };
+        JudgeKindEnum: "openai" | "transformers" | "reward_model" | "rules" | "external";
         JudgeOutput: {
             id: number;
             name: string;
-            kind: string;
+            kind: components["schemas"]["JudgeKindEnum"];
             model_name: string;
             prompt_version: string;
             /** Format: date-time */
             created_at: string;
+            readonly config: components["schemas"]["JudgeConfig"];
+            /** @description Whether the named variable is set in the web process (workers may differ). */
+            readonly api_key_env_set: boolean | null;
+            readonly tasks: string[];
         };
         JudgeRef: {
             id: number;
@@ -825,6 +1549,111 @@ export interface components {
             model_name: string;
             prompt_version: string;
         };
+        JudgeResultOutput: {
+            readonly id: number;
+            readonly item: number;
+            readonly item_external_id: string;
+            readonly status: components["schemas"]["JudgeResultStatusEnum"];
+            readonly reason: string;
+            readonly annotation: number | null;
+            readonly prompt_version: string;
+            /** @description Untrusted: render as text. */
+            readonly outputs: string[];
+            readonly unplaced: components["schemas"]["UnplacedQuote"][];
+            readonly requests: number;
+            readonly prompt_tokens: number;
+            readonly completion_tokens: number;
+            readonly latency_ms: number;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        /**
+         * @description * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        JudgeResultStatusEnum: "succeeded" | "failed";
+        JudgeRunCreateInputRequest: {
+            task: components["schemas"]["JudgeTaskEnum"];
+            /** @description A template version (spans-v1, project/<name>-v<n>); default: latest shipped. */
+            prompt_template?: string;
+            filters?: components["schemas"]["JudgeRunFiltersRequest"];
+            options?: components["schemas"]["JudgeRunOptionsRequest"];
+        };
+        JudgeRunFiltersRequest: {
+            item_ids?: number[];
+            external_ids?: string[];
+            is_gold?: boolean | null;
+            min_annotations?: number;
+            max_annotations?: number;
+            annotated_by?: string;
+            search?: string;
+            /** @description First n by item id. */
+            limit?: number;
+            /** @description Skip items this judge already annotated. */
+            unjudged_only?: boolean;
+        };
+        JudgeRunOptionsRequest: {
+            /** @description Response indices to judge (spans, steps, rubric); default: all of the kind. */
+            responses?: number[];
+            criteria?: string[];
+            response_a?: number;
+            response_b?: number;
+            criterion?: string;
+        };
+        JudgeRunOutput: {
+            readonly id: number;
+            readonly judge: number;
+            readonly judge_name: string;
+            readonly task: components["schemas"]["JudgeTaskEnum"];
+            readonly prompt_version: string;
+            readonly filters: {
+                [key: string]: unknown;
+            };
+            readonly options: {
+                [key: string]: unknown;
+            };
+            readonly status: components["schemas"]["JudgeRunStatusEnum"];
+            readonly cancel_requested: boolean;
+            readonly total: number;
+            readonly processed: number;
+            readonly succeeded_count: number;
+            readonly failed_count: number;
+            readonly unplaced_quotes: number;
+            readonly requests: number;
+            readonly prompt_tokens: number;
+            readonly completion_tokens: number;
+            readonly error: string;
+            readonly attempts: number;
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            readonly created_by: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            /** Format: date-time */
+            readonly heartbeat_at: string | null;
+        };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         *     * `cancelled` - Cancelled
+         * @enum {string}
+         */
+        JudgeRunStatusEnum: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+        /**
+         * @description * `spans` - Mark error spans (quotes)
+         *     * `steps` - Rate steps (PRM800K)
+         *     * `rubric` - Rubric scores (Prometheus absolute)
+         *     * `pairwise` - Pairwise A/B (Prometheus relative)
+         *     * `pairwise_graded` - Pairwise −3…+3
+         * @enum {string}
+         */
+        JudgeTaskEnum: "spans" | "steps" | "rubric" | "pairwise" | "pairwise_graded";
         MemberOutput: {
             id: number;
             username: string;
@@ -845,6 +1674,10 @@ export interface components {
             username: string;
             role: components["schemas"]["MemberRoleEnum"];
         };
+        MergedSpan: {
+            start: number;
+            end: number;
+        };
         MissingInfoInputRequest: {
             response: number;
             error_type: string;
@@ -859,6 +1692,46 @@ export interface components {
             sentence_indices: number[];
             comment: string;
         };
+        OpenAIConfig: {
+            /** @description OpenAI-compatible base, e.g. https://host/v1. */
+            base_url: string;
+            model: string;
+            /** @description Name of the environment variable holding the key (FINEGRAIN_JUDGE_KEY_*). */
+            api_key_env?: string;
+            /** Format: double */
+            temperature?: number;
+            max_tokens?: number;
+            max_concurrency?: number;
+            /** @description Requests per minute; 0 = no limit. */
+            rate_limit_per_minute?: number;
+            /** Format: double */
+            timeout_s?: number;
+            max_retries?: number;
+            /** Format: double */
+            retry_backoff_s?: number;
+            structured_output?: components["schemas"]["StructuredOutputEnum"];
+            max_response_bytes?: number;
+        };
+        OpenAIConfigRequest: {
+            /** @description OpenAI-compatible base, e.g. https://host/v1. */
+            base_url: string;
+            model: string;
+            /** @description Name of the environment variable holding the key (FINEGRAIN_JUDGE_KEY_*). */
+            api_key_env?: string;
+            /** Format: double */
+            temperature?: number;
+            max_tokens?: number;
+            max_concurrency?: number;
+            /** @description Requests per minute; 0 = no limit. */
+            rate_limit_per_minute?: number;
+            /** Format: double */
+            timeout_s?: number;
+            max_retries?: number;
+            /** Format: double */
+            retry_backoff_s?: number;
+            structured_output?: components["schemas"]["StructuredOutputEnum"];
+            max_response_bytes?: number;
+        };
         PaginatedAnnotationOutputList: {
             /**
              * Format: uri
@@ -871,6 +1744,32 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["AnnotationOutput"][];
+        };
+        PaginatedConsistencyFlagOutputList: {
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cD00ODY%3D"
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cj0xJnA9NDg3
+             */
+            previous?: string | null;
+            results: components["schemas"]["ConsistencyFlagOutput"][];
+        };
+        PaginatedExportFormatOutputList: {
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cD00ODY%3D"
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cj0xJnA9NDg3
+             */
+            previous?: string | null;
+            results: components["schemas"]["ExportFormatOutput"][];
         };
         PaginatedImportJobOutputList: {
             /**
@@ -898,6 +1797,32 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["ItemOutput"][];
         };
+        PaginatedJudgeResultOutputList: {
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cD00ODY%3D"
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cj0xJnA9NDg3
+             */
+            previous?: string | null;
+            results: components["schemas"]["JudgeResultOutput"][];
+        };
+        PaginatedJudgeRunOutputList: {
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cD00ODY%3D"
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cj0xJnA9NDg3
+             */
+            previous?: string | null;
+            results: components["schemas"]["JudgeRunOutput"][];
+        };
         PaginatedProjectOutputList: {
             /**
              * Format: uri
@@ -911,12 +1836,76 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["ProjectOutput"][];
         };
+        PaginatedSnapshotOutputList: {
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cD00ODY%3D"
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cj0xJnA9NDg3
+             */
+            previous?: string | null;
+            results: components["schemas"]["SnapshotOutput"][];
+        };
+        PairRow: {
+            a: string;
+            b: string;
+            a_name: string;
+            b_name: string;
+            kind: components["schemas"]["PairRowKindEnum"];
+            sections: number;
+            items: number;
+            /** Format: double */
+            span_f1: number | null;
+            /** Format: double */
+            span_alpha_unitizing: number | null;
+            steps: number;
+            /** Format: double */
+            step_alpha_ordinal: number | null;
+            /** Format: double */
+            first_error_agreement: number | null;
+            rubric_units: number;
+            /** Format: double */
+            rubric_kappa_quadratic: number | null;
+            preferences: number;
+            /** Format: double */
+            preference_kappa_quadratic: number | null;
+            /** Format: double */
+            preference_sign_agreement: number | null;
+        };
+        /**
+         * @description * `human-human` - human-human
+         *     * `human-judge` - human-judge
+         * @enum {string}
+         */
+        PairRowKindEnum: "human-human" | "human-judge";
+        PatchedJudgeUpdateInputRequest: {
+            name?: string;
+            model_name?: string;
+            config?: components["schemas"]["JudgeConfigRequest"];
+        };
         PatchedProjectUpdateInputRequest: {
             name?: string;
             description?: string;
             guidelines?: string;
             overlap?: number;
             lease_seconds?: number;
+        };
+        PatchedQualitySettingsInputRequest: {
+            /** Format: double */
+            gold_rate?: number;
+            /** Format: double */
+            low_agreement_threshold?: number;
+            /** Format: double */
+            high_total_threshold?: number;
+            recompute_after_s?: number;
+        };
+        PreferenceCalibration: {
+            n: number;
+            /** Format: double */
+            sign_agreement: number | null;
         };
         PreferenceInputRequest: {
             response_a: number;
@@ -932,6 +1921,17 @@ export interface components {
             value: number;
             rationale: string;
             criterion?: string | null;
+        };
+        PreferenceReport: {
+            units: number;
+            /** Format: double */
+            kappa_quadratic: number | null;
+            /** Format: double */
+            kappa_linear: number | null;
+            /** Format: double */
+            sign_agreement: number | null;
+            /** Format: double */
+            alpha_interval: number | null;
         };
         ProjectCreateInputRequest: {
             name: string;
@@ -982,6 +1982,70 @@ export interface components {
             machine_annotations: number;
             by_annotator: components["schemas"]["ProjectStatsAnnotator"][];
             error_types: components["schemas"]["ProjectStatsErrorType"][];
+        };
+        PromptTemplateCreateInputRequest: {
+            name: string;
+            task: components["schemas"]["JudgeTaskEnum"];
+            /** @default  */
+            system: string;
+            user: string;
+        };
+        PromptTemplateOutput: {
+            /** @description What a run's prompt_template takes. */
+            version: string;
+            source: components["schemas"]["SourceEnum"];
+            task: components["schemas"]["JudgeTaskEnum"];
+            system: string;
+            user: string;
+            sha256: string;
+            /** Format: date-time */
+            created_at: string | null;
+        };
+        Proposal: {
+            spans: {
+                [key: string]: unknown;
+            }[];
+            steps: {
+                [key: string]: unknown;
+            }[];
+            regions: {
+                [key: string]: unknown;
+            }[];
+            rubric_scores: {
+                [key: string]: unknown;
+            }[];
+            preferences: {
+                [key: string]: unknown;
+            }[];
+            critiques: {
+                [key: string]: unknown;
+            }[];
+            missing_info: {
+                [key: string]: unknown;
+            }[];
+        };
+        QualitySettingsOutput: {
+            /**
+             * Format: double
+             * @description Share of next-item picks that are gold items (0 … 1).
+             */
+            gold_rate?: number;
+            /**
+             * Format: double
+             * @description Items whose agreement score is below this are flagged for review.
+             */
+            low_agreement_threshold?: number;
+            /**
+             * Format: double
+             * @description Consistency: a normalised rubric total at or above this despite a critical span is flagged.
+             */
+            high_total_threshold?: number;
+            /**
+             * Format: int64
+             * @description Debounce: agreement is recomputed at most this often.
+             */
+            recompute_after_s?: number;
+            readonly consensus_judge: number | null;
         };
         /**
          * @description * `-1` - -1
@@ -1034,6 +2098,52 @@ export interface components {
          * @enum {string}
          */
         ReviewDecisionEnum: "accepted" | "rejected";
+        ReviewNextOutput: {
+            item: components["schemas"]["ItemOutput"];
+        };
+        ReviewQueueEntry: {
+            id: number;
+            external_id: string;
+            prompt: string;
+            is_gold: boolean;
+            annotation_count: number;
+            /** Format: double */
+            agreement: number | null;
+            annotators: number | null;
+            low_agreement: boolean;
+            pending: boolean;
+            /** @description Who holds the review lease, if unexpired. */
+            reviewer: string | null;
+        };
+        ReviewQueueOutput: {
+            results: components["schemas"]["ReviewQueueEntry"][];
+            count: number;
+        };
+        RewardModelConfig: {
+            /** @description A registered reward model id. */
+            reward_model: number;
+            /** Format: double */
+            threshold?: number;
+        };
+        RewardModelConfigRequest: {
+            /** @description A registered reward model id. */
+            reward_model: number;
+            /** Format: double */
+            threshold?: number;
+        };
+        RubricAgreement: {
+            criterion: string;
+            n: number;
+            /** Format: double */
+            kappa_quadratic: number | null;
+            /** Format: double */
+            spearman: number | null;
+            /** Format: double */
+            mean_abs_difference: number | null;
+        };
+        RubricCalibration: {
+            by_criterion: components["schemas"]["RubricAgreement"][];
+        };
         RubricCriterionRequest: {
             key: string;
             name: string;
@@ -1057,6 +2167,23 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
+        RubricReport: {
+            by_criterion: components["schemas"]["RubricRow"][];
+            /** Format: double */
+            alpha_interval_mean: number | null;
+        };
+        RubricRow: {
+            criterion: string;
+            units: number;
+            /** Format: double */
+            alpha_interval: number | null;
+            /** Format: double */
+            alpha_ordinal: number | null;
+            /** Format: double */
+            kappa_quadratic: number | null;
+            /** Format: double */
+            kappa_linear: number | null;
+        };
         RubricScoreInputRequest: {
             response: number;
             criterion: string;
@@ -1072,6 +2199,28 @@ export interface components {
         RubricUpdateInputRequest: {
             criteria: components["schemas"]["RubricCriterionRequest"][];
         };
+        Rule: {
+            error_type: string;
+            /** @description A Python regular expression. */
+            pattern?: string;
+            words?: string[];
+            ignore_case?: boolean;
+            comment?: string;
+        };
+        RuleRequest: {
+            error_type: string;
+            /** @description A Python regular expression. */
+            pattern?: string;
+            words?: string[];
+            ignore_case?: boolean;
+            comment?: string;
+        };
+        RulesConfig: {
+            rules: components["schemas"]["Rule"][];
+        };
+        RulesConfigRequest: {
+            rules: components["schemas"]["RuleRequest"][];
+        };
         /**
          * @description * `read` - Read
          *     * `write` - Write
@@ -1085,6 +2234,111 @@ export interface components {
          * @enum {string}
          */
         ShapeEnum: "box" | "polygon";
+        SnapshotCreateInputRequest: {
+            name?: string;
+            /**
+             * @description all: every annotation; majority: one majority annotation per item; reviewed: accepted annotations only.
+             *
+             *     * `all` - Every annotation
+             *     * `majority` - Majority of the annotations of each item
+             *     * `reviewed` - Reviewed only (accepted annotations)
+             *     * `consensus` - Reviewer consensus, else majority merge of spans
+             * @default all
+             */
+            aggregation: components["schemas"]["AggregationEnum"];
+            filters?: components["schemas"]["SnapshotFiltersInputRequest"];
+        };
+        SnapshotFiltersInputRequest: {
+            /** @description Annotation statuses to include (default: submitted, accepted). */
+            statuses?: components["schemas"]["AnnotationStatusEnum"][];
+            /**
+             * @description all (default), humans only, or AI judges only.
+             *
+             *     * `all` - all
+             *     * `humans` - humans
+             *     * `judges` - judges
+             */
+            authors?: components["schemas"]["AuthorsEnum"];
+            /** @description Only these annotators' annotations (OR judge_ids). */
+            usernames?: string[];
+            /** @description Only these judges' annotations (OR usernames). */
+            judge_ids?: number[];
+            /**
+             * Format: date-time
+             * @description Annotations created at or after (UTC).
+             */
+            created_after?: string | null;
+            /**
+             * Format: date-time
+             * @description Annotations created before (UTC).
+             */
+            created_before?: string | null;
+            /** @description Keep only span, region and missing-info labels of these error types. */
+            error_types?: string[];
+        };
+        SnapshotOutput: {
+            readonly id: number;
+            readonly name: string;
+            status: components["schemas"]["ImportJobStatusEnum"];
+            readonly progress: components["schemas"]["SnapshotProgress"];
+            error: string;
+            readonly aggregation: components["schemas"]["AggregationEnum"];
+            filters: {
+                [key: string]: unknown;
+            };
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            readonly created_by: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            finished_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the read began.
+             */
+            readonly taken_at: string | null;
+            /** @description records.jsonl */
+            readonly sha256: string;
+            readonly record_count: number;
+            counts: {
+                [key: string]: unknown;
+            };
+            /** @description manifest.json once the snapshot is built; null before. */
+            readonly manifest: {
+                [key: string]: unknown;
+            };
+        };
+        SnapshotProgress: {
+            /** @description Annotations read so far. */
+            processed: number;
+            /** @description Annotations selected. */
+            total: number;
+        };
+        /**
+         * @description * `shipped` - shipped
+         *     * `project` - project
+         * @enum {string}
+         */
+        SourceEnum: "shipped" | "project";
+        SpanAgreement: {
+            /** @description "(any)" ignores the types. */
+            error_type: string;
+            /** Format: double */
+            precision: number | null;
+            /** Format: double */
+            recall: number | null;
+            /** Format: double */
+            f1: number | null;
+            judge_chars: number;
+            human_chars: number;
+            overlap_chars: number;
+        };
+        SpanCalibration: {
+            responses_compared: number;
+            by_error_type: components["schemas"]["SpanAgreement"][];
+        };
         SpanInputRequest: {
             /** @description Response index within the item. */
             response: number;
@@ -1100,6 +2354,10 @@ export interface components {
             /** @description Optional quote of text[start:end]; checked when given. */
             text?: string;
         };
+        SpanMark: {
+            cluster?: number;
+            agreed?: boolean;
+        };
         SpanOutput: {
             response: number;
             start: number;
@@ -1109,6 +2367,56 @@ export interface components {
             comment: string;
             /** Format: double */
             confidence: number | null;
+        };
+        SpanReport: {
+            /** @description Text responses labelled by two or more annotators. */
+            sections: number;
+            by_error_type: components["schemas"]["SpanRow"][];
+            confusion: components["schemas"]["Confusion"];
+        };
+        SpanRow: {
+            /** @description An error type key, or "(all)". */
+            error_type: string;
+            /**
+             * Format: double
+             * @description Character-overlap F1, every two annotators.
+             */
+            f1: number | null;
+            /**
+             * Format: double
+             * @description Severity-weighted F1 (weighted Dice).
+             */
+            f1_severity: number | null;
+            /**
+             * Format: double
+             * @description Krippendorff's unitizing alpha (1995).
+             */
+            alpha_unitizing: number | null;
+            /**
+             * Format: double
+             * @description Nominal alpha with characters as units.
+             */
+            alpha_char: number | null;
+            /**
+             * Format: double
+             * @description Interval alpha on severity, characters as units.
+             */
+            alpha_char_severity: number | null;
+            marked_chars: number;
+        };
+        StepCalibration: {
+            responses_compared: number;
+            steps_compared: number;
+            /** Format: double */
+            accuracy: number | null;
+            /** Format: double */
+            first_error_agreement: number | null;
+            confusion: components["schemas"]["StepConfusion"];
+            by_error_type: components["schemas"]["StepTypeAgreement"][];
+        };
+        StepConfusion: {
+            labels: number[];
+            rows_human_cols_judge: number[][];
         };
         StepInputRequest: {
             response: number;
@@ -1124,6 +2432,30 @@ export interface components {
             error_type?: string | null;
             comment: string;
         };
+        StepReport: {
+            units: number;
+            /** Format: double */
+            alpha_ordinal: number | null;
+            responses: number;
+            /** Format: double */
+            first_error_agreement: number | null;
+            /** Format: double */
+            first_error_alpha: number | null;
+        };
+        StepTypeAgreement: {
+            error_type: string;
+            human_negative_steps: number;
+            judge_also_negative: number;
+            /** Format: double */
+            recall: number | null;
+        };
+        /**
+         * @description * `json_schema` - json_schema
+         *     * `json_object` - json_object
+         *     * `none` - none
+         * @enum {string}
+         */
+        StructuredOutputEnum: "json_schema" | "json_object" | "none";
         TaxonomyOutput: {
             id: number;
             version: number;
@@ -1139,6 +2471,43 @@ export interface components {
         TaxonomyUpdateInputRequest: {
             error_types: components["schemas"]["ErrorTypeRequest"][];
         };
+        Throughput: {
+            by_day: components["schemas"]["ThroughputDay"][];
+            by_annotator: components["schemas"]["ThroughputAnnotator"][];
+        };
+        ThroughputAnnotator: {
+            coder: string;
+            name: string;
+            annotations: number;
+            mean_time_ms: number;
+        };
+        ThroughputDay: {
+            /** Format: date */
+            date: string;
+            annotations: number;
+            mean_time_ms: number;
+            median_time_ms: number;
+        };
+        TransformersConfig: {
+            /** @description Absolute; inside FINEGRAIN_JUDGE_MODEL_DIRS. */
+            checkpoint_path: string;
+            device?: components["schemas"]["DeviceEnum"];
+            dtype?: components["schemas"]["DtypeEnum"];
+            max_new_tokens?: number;
+            /** Format: double */
+            temperature?: number;
+            max_input_tokens?: number;
+        };
+        TransformersConfigRequest: {
+            /** @description Absolute; inside FINEGRAIN_JUDGE_MODEL_DIRS. */
+            checkpoint_path: string;
+            device?: components["schemas"]["DeviceEnum"];
+            dtype?: components["schemas"]["DtypeEnum"];
+            max_new_tokens?: number;
+            /** Format: double */
+            temperature?: number;
+            max_input_tokens?: number;
+        };
         /**
          * @description * `span` - span
          *     * `step` - step
@@ -1147,6 +2516,11 @@ export interface components {
          * @enum {string}
          */
         UnitKindsEnum: "span" | "step" | "region" | "missing_info";
+        UnplacedQuote: {
+            response: number;
+            quote: string;
+            reason: string;
+        };
         UserOutput: {
             id: number;
             username: string;
@@ -1796,6 +3170,499 @@ export interface operations {
                     "application/json": components["schemas"]["JudgeOutput"];
                 };
             };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_judges_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                judge_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JudgeOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_judges_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                judge_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedJudgeUpdateInputRequest"];
+                "multipart/form-data": components["schemas"]["PatchedJudgeUpdateInputRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedJudgeUpdateInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JudgeOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_judges_calibration_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                judge_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JudgeCalibrationOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_judges_calibration_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                judge_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["JudgeCalibrationComputeInputRequest"];
+                "multipart/form-data": components["schemas"]["JudgeCalibrationComputeInputRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["JudgeCalibrationComputeInputRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JudgeCalibrationOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_judges_runs_list: {
+        parameters: {
+            query?: {
+                /** @description The pagination cursor value. */
+                cursor?: string;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                judge_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedJudgeRunOutputList"];
+                };
+            };
+        };
+    };
+    projects_judges_runs_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                judge_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JudgeRunCreateInputRequest"];
+                "multipart/form-data": components["schemas"]["JudgeRunCreateInputRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["JudgeRunCreateInputRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JudgeRunOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_judges_runs_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                judge_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JudgeRunOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_judges_runs_cancel_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                judge_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JudgeRunOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_judges_runs_results_list: {
+        parameters: {
+            query?: {
+                /** @description The pagination cursor value. */
+                cursor?: string;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                status?: "failed" | "succeeded";
+            };
+            header?: never;
+            path: {
+                id: number;
+                judge_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedJudgeResultOutputList"];
+                };
+            };
+        };
+    };
+    projects_judges_allowed_hosts_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllowedHostsOutput"];
+                };
+            };
+        };
+    };
+    projects_judges_prompt_templates_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptTemplateOutput"][];
+                };
+            };
+        };
+    };
+    projects_judges_prompt_templates_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromptTemplateCreateInputRequest"];
+                "multipart/form-data": components["schemas"]["PromptTemplateCreateInputRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PromptTemplateCreateInputRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptTemplateOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_judges_runs_all_list: {
+        parameters: {
+            query?: {
+                /** @description The pagination cursor value. */
+                cursor?: string;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedJudgeRunOutputList"];
+                };
+            };
         };
     };
     projects_members_list: {
@@ -1864,6 +3731,547 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    projects_quality_agreement_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgreementOutput"];
+                };
+            };
+        };
+    };
+    projects_quality_agreement_recompute_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_quality_flags_list: {
+        parameters: {
+            query?: {
+                /** @description The pagination cursor value. */
+                cursor?: string;
+                kind?: "rubric_vs_preference" | "rubric_vs_spans";
+                /** @description Up to 500. */
+                page_size?: number;
+                status?: "dismissed" | "open";
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedConsistencyFlagOutputList"];
+                };
+            };
+        };
+    };
+    projects_quality_flags_status_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsistencyFlagStatusInputRequest"];
+                "multipart/form-data": components["schemas"]["ConsistencyFlagStatusInputRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ConsistencyFlagStatusInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsistencyFlagOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_quality_gold_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GoldOutput"][];
+                };
+            };
+        };
+    };
+    projects_quality_gold_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GoldInputRequest"];
+                "multipart/form-data": components["schemas"]["GoldInputRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["GoldInputRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GoldItem"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_quality_gold_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_quality_items_consensus_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsensusInputRequest"];
+                "multipart/form-data": components["schemas"]["ConsensusInputRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ConsensusInputRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnotationOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConflictOutput"];
+                };
+            };
+        };
+    };
+    projects_quality_items_review_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemReviewOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_quality_review_queue_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Up to 500 (default 100). */
+                limit?: number;
+                state?: "all" | "done" | "pending";
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewQueueOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_quality_review_queue_next_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewNextOutput"];
+                };
+            };
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_quality_settings_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualitySettingsOutput"];
+                };
+            };
+        };
+    };
+    projects_quality_settings_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedQualitySettingsInputRequest"];
+                "multipart/form-data": components["schemas"]["PatchedQualitySettingsInputRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedQualitySettingsInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualitySettingsOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
             };
         };
     };
@@ -1977,6 +4385,254 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RubricOutput"];
+                };
+            };
+        };
+    };
+    projects_snapshots_list: {
+        parameters: {
+            query?: {
+                /** @description The pagination cursor value. */
+                cursor?: string;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedSnapshotOutputList"];
+                };
+            };
+        };
+    };
+    projects_snapshots_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SnapshotCreateInputRequest"];
+                "multipart/form-data": components["schemas"]["SnapshotCreateInputRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["SnapshotCreateInputRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_snapshots_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotOutput"];
+                };
+            };
+        };
+    };
+    projects_snapshots_export_retrieve: {
+        parameters: {
+            query: {
+                /** @description Formats dense: Error categories. One of fgrlhf, error_types. */
+                categories?: string;
+                /** @description Formats preference: explicit: judgments on this rubric criterion key (empty: overall judgments); rubric: total of this criterion only (empty: all criteria). */
+                criterion?: string;
+                /** @description Default jsonl. */
+                file_type?: "csv" | "jsonl" | "parquet";
+                /** @description Export format (docs/exports.md). */
+                format: "dense" | "preference" | "prm800k" | "qa-feedback" | "raw" | "rubric" | "spans" | "stepwise" | "unpaired";
+                /** @description Formats rubric: One record per... One of response, criterion. */
+                layout?: string;
+                /** @description Formats unpaired: rule=rubric: lowest mean score labelled true. */
+                min_score?: string;
+                /** @description Formats stepwise: How a neutral (0) step is labelled: true, false, or drop the step. One of true, false, drop. */
+                neutral?: string;
+                /** @description Formats preference: Where pairs come from. One of explicit, errors, rubric. */
+                pairs?: string;
+                /** @description Formats unpaired: How a label is decided. One of errors, rubric, preference. */
+                rule?: string;
+                /** @description Formats preference, unpaired: TRL dataset type. One of standard, conversational. */
+                style?: string;
+                /** @description Formats preference: What to do with ties. One of drop, keep. */
+                ties?: string;
+                /** @description Formats stepwise: Cut at the first false label. One of none, first_error. */
+                truncate?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                    "application/vnd.apache.parquet": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description If-None-Match matched the ETag. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportErrorOutput"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_snapshots_records_retrieve: {
+        parameters: {
+            query: {
+                /** @description Formats dense: Error categories. One of fgrlhf, error_types. */
+                categories?: string;
+                /** @description Formats preference: explicit: judgments on this rubric criterion key (empty: overall judgments); rubric: total of this criterion only (empty: all criteria). */
+                criterion?: string;
+                /** @description Default jsonl. */
+                file_type?: "csv" | "jsonl" | "parquet";
+                /** @description Export format (docs/exports.md). */
+                format: "dense" | "preference" | "prm800k" | "qa-feedback" | "raw" | "rubric" | "spans" | "stepwise" | "unpaired";
+                /** @description Formats rubric: One record per... One of response, criterion. */
+                layout?: string;
+                /** @description Up to 500; 50. */
+                limit?: number;
+                /** @description Formats unpaired: rule=rubric: lowest mean score labelled true. */
+                min_score?: string;
+                /** @description Formats stepwise: How a neutral (0) step is labelled: true, false, or drop the step. One of true, false, drop. */
+                neutral?: string;
+                /** @description Default 0. */
+                offset?: number;
+                /** @description Formats preference: Where pairs come from. One of explicit, errors, rubric. */
+                pairs?: string;
+                /** @description Formats unpaired: How a label is decided. One of errors, rubric, preference. */
+                rule?: string;
+                /** @description Formats preference, unpaired: TRL dataset type. One of standard, conversational. */
+                style?: string;
+                /** @description Formats preference: What to do with ties. One of drop, keep. */
+                ties?: string;
+                /** @description Formats stepwise: Cut at the first false label. One of none, first_error. */
+                truncate?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportRecordsOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportErrorOutput"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_snapshots_formats_list: {
+        parameters: {
+            query?: {
+                /** @description The pagination cursor value. */
+                cursor?: string;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedExportFormatOutputList"];
                 };
             };
         };

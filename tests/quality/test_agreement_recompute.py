@@ -1,0 +1,164 @@
+"""agreement_recompute: the report's units and values on a small project worked by hand, the
+per-item scores, consistency flags, gold accuracy, and the debounce."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from annotator.models import Annotation, Judge
+from annotator.services.annotations import annotation_bulk_create
+from core.agreement import krippendorff_alpha, weighted_kappa
+from quality.models import AgreementSnapshot, ConsistencyFlag, ItemAgreement
+from quality.services import agreement as agreement_service
+from quality.services.agreement import agreement_recompute, agreement_refresh_due
+from quality.services.gold import gold_accuracy, gold_label_set
+from quality.services.settings import quality_settings_update
+from tests.quality.conftest import span, submit
+
+
+def rubric(*scores: tuple[int, int]) -> list[dict[str, Any]]:
+    return [{"response": r, "criterion": "factuality", "score": s} for r, s in scores]
+
+
+def steps(*ratings: int) -> list[dict[str, Any]]:
+    return [{"response": 2, "step_index": i, "rating": r} for i, r in enumerate(ratings)]
+
+
+@pytest.fixture
+def worked(trio: dict[str, Any]) -> dict[str, Any]:
+    """Item i1 labelled by three annotators and a judge; item i2 by one annotator."""
+    i1 = trio["make_item"]("i1")
+    i2 = trio["make_item"]("i2")
+    a1 = submit(
+        i1, trio["ann1"], spans=[span(0, 0, 5, severity=2)], steps=steps(1, 1, -1),
+        rubric_scores=rubric((0, 5), (1, 2)),
+        preferences=[{"response_a": 0, "response_b": 1, "value": -2}],
+    )  # fmt: skip
+    submit(
+        i1, trio["ann2"], spans=[span(0, 0, 5, severity=2)], steps=steps(1, 1, -1),
+        rubric_scores=rubric((0, 4), (1, 2)),
+        preferences=[{"response_a": 1, "response_b": 0, "value": 1}],  # = (0, 1, −1)
+    )  # fmt: skip
+    submit(
+        i1, trio["ann3"],
+        spans=[span(0, 0, 8, severity=1), span(1, 0, 2, "wrong-grounding")],
+        steps=steps(1, -1, -1), rubric_scores=rubric((0, 2), (1, 1)),
+        preferences=[{"response_a": 0, "response_b": 1, "value": 1}],
+    )  # fmt: skip
+    judge = Judge.objects.create(project=trio["project"], name="rules", kind="rules")
+    annotation_bulk_create(
+        project=trio["project"], judge=judge,
+        entries=[{"item": i1.pk, "client_id": uuid.uuid4(), "spans": [span(0, 0, 5)],
+                  "metadata": {"task": "spans", "responses": [0, 1]}}],
+    )  # fmt: skip
+    submit(i2, trio["ann1"], spans=[span(0, 6, 9)])
+    return {**trio, "i1": i1, "i2": i2, "a1": a1, "judge": judge}
+
+
+@pytest.mark.django_db
+def test_report_values_on_a_hand_worked_project(worked):
+    snapshot = agreement_recompute(project=worked["project"])
+    report = snapshot.report
+    rows = {r["error_type"]: r for r in report["spans"]["by_error_type"]}
+    # irrelevant on response 0: pairs (1,2) tp 5; (1,3) tp 5 + 3 one-sided; (2,3) likewise.
+    assert rows["irrelevant"]["f1"] == pytest.approx(round(30 / 36, 4))
+    assert rows["wrong-grounding"]["f1"] == 0.0
+    assert rows["(all)"]["f1"] == pytest.approx(30 / 40)
+    assert snapshot.span_f1 == rows["(all)"]["f1"]
+    assert report["spans"]["sections"] == 2  # two text responses of i1
+    ordinal = krippendorff_alpha([[1, 1, 1], [1, 1, -1], [-1, -1, -1]], "ordinal", [-1, 0, 1])
+    assert report["steps"]["alpha_ordinal"] == pytest.approx(round(ordinal, 4))
+    # First −1 at step 2, 2, 1: one equal pair of three.
+    assert report["steps"]["first_error_agreement"] == pytest.approx(round(1 / 3, 4))
+    (factuality,) = report["rubric"]["by_criterion"]
+    assert factuality["units"] == 2
+    pairs = [(5, 4), (5, 2), (4, 2), (2, 2), (2, 1), (2, 1)]
+    assert factuality["kappa_quadratic"] == pytest.approx(
+        round(weighted_kappa(pairs, [1, 2, 3, 4, 5]), 4)
+    )
+    prefs = report["preferences"]
+    # Normalised to (0, 1): −2, −1, +1 → signs agree in one pair of three.
+    assert prefs["sign_agreement"] == pytest.approx(round(1 / 3, 4))
+    assert prefs["units"] == 1
+    kinds = {(r["a_name"], r["b_name"]): r for r in report["pairs"]}
+    human_judge = kinds[("ann1", "judge:rules")]
+    assert human_judge["kind"] == "human-judge"
+    assert human_judge["span_f1"] == 1.0
+    assert kinds[("ann1", "ann2")]["first_error_agreement"] == 1.0
+    assert {r["name"] for r in report["annotators"]} == {"ann1", "ann2", "ann3"}
+    assert report["throughput"]["by_annotator"][0]["mean_time_ms"] == 30_000
+    # Per-item scores: only i1 has two or more annotators.
+    (item_row,) = ItemAgreement.objects.all()
+    assert item_row.item_id == worked["i1"].pk
+    assert item_row.annotators == 3
+    assert set(item_row.details) == {"spans", "steps", "rubric", "preferences"}
+    assert 0 <= item_row.score <= 1
+
+
+@pytest.mark.django_db
+def test_consistency_flags_are_raised_kept_dismissed_and_cleared(worked):
+    agreement_recompute(project=worked["project"])
+    flags = {(f.annotation.author.username, f.kind): f for f in ConsistencyFlag.objects.all()}
+    # ann1: critical irrelevant span (severity 2 of 2) on response 0, factuality 5 → total 1.0.
+    # ann3: prefers B (+1) while B's factuality (1) is below A's (2).
+    assert set(flags) == {("ann1", "rubric_vs_spans"), ("ann3", "rubric_vs_preference")}
+    assert "critical irrelevant" in flags[("ann1", "rubric_vs_spans")].message
+    dismissed = flags[("ann3", "rubric_vs_preference")]
+    dismissed.status = "dismissed"
+    dismissed.save()
+    agreement_recompute(project=worked["project"], force=True)
+    assert ConsistencyFlag.objects.count() == 2
+    assert ConsistencyFlag.objects.get(pk=dismissed.pk).status == "dismissed"
+    # The threshold moves above ann1's total: its open flag goes away.
+    quality_settings_update(project=worked["project"], values={"high_total_threshold": 1.0})
+    Annotation.objects.filter(pk=worked["a1"].pk).update(updated_at=timezone.now())
+    quality_settings_update(project=worked["project"], values={"high_total_threshold": 0.99})
+    agreement_recompute(project=worked["project"])
+    assert ConsistencyFlag.objects.filter(kind="rubric_vs_spans").count() == 1  # 1.0 ≥ 0.99
+
+
+@pytest.mark.django_db
+def test_recompute_is_a_no_op_until_labels_change(worked):
+    assert agreement_recompute(project=worked["project"]) is not None
+    assert agreement_recompute(project=worked["project"]) is None
+    submit(worked["i2"], worked["ann2"])
+    assert agreement_recompute(project=worked["project"]) is not None
+    assert AgreementSnapshot.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_refresh_due_enqueues_changed_projects_after_the_debounce(worked, monkeypatch):
+    sent: list[int] = []
+    monkeypatch.setattr(agreement_service.agreement_recompute_task, "delay", sent.append)
+    project = worked["project"]
+    assert agreement_refresh_due() == [project.pk]
+    assert sent == [project.pk]
+    agreement_recompute(project=project)
+    sent.clear()
+    assert agreement_refresh_due() == []  # nothing changed
+    submit(worked["i2"], worked["ann2"])
+    assert agreement_refresh_due() == []  # changed, but the snapshot is younger than 60 s
+    AgreementSnapshot.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+    assert agreement_refresh_due() == [project.pk]
+
+
+@pytest.mark.django_db
+def test_gold_accuracy_against_the_reference(worked):
+    reference = Annotation.objects.get(item=worked["i2"], author=worked["ann1"])
+    gold_label_set(project=worked["project"], item=worked["i2"], annotation=reference, user=None)
+    submit(worked["i2"], worked["ann2"], spans=[span(0, 6, 12)])
+    submit(worked["i2"], worked["ann3"])
+    rows = {r["name"]: r for r in gold_accuracy(project=worked["project"])}
+    # ann2 marked [6, 12) against gold [6, 9): precision 3/6, recall 1, F1 2·3/(2·3 + 3).
+    assert rows["ann2"]["span_precision"] == 0.5
+    assert rows["ann2"]["span_recall"] == 1.0
+    assert rows["ann2"]["span_f1"] == pytest.approx(round(6 / 9, 4))
+    assert rows["ann3"]["span_recall"] == 0.0
+    assert "ann1" not in rows  # the reference's author is not scored against itself
+    worked["i2"].refresh_from_db()
+    assert worked["i2"].is_gold
