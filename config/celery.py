@@ -26,4 +26,16 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"queue": CeleryQueue.DEFAULT},
     },
+    # Reward models (rewards/tasks.py): refresh models whose policy is due; requeue training
+    # runs whose heartbeat went silent (a killed worker's task is never redelivered).
+    "reward-models-refresh": {
+        "task": "rewards.reward_models_refresh",
+        "schedule": 10.0,
+        "options": {"queue": CeleryQueue.DEFAULT},
+    },
+    "training-runs-requeue-stalled": {
+        "task": "rewards.training_runs_requeue_stalled",
+        "schedule": 30.0,
+        "options": {"queue": CeleryQueue.DEFAULT},
+    },
 }

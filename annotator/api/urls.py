@@ -89,4 +89,5 @@ urlpatterns = [
     # Dashboard aggregates for the browser app (annotator/api/views/ui.py).
     path(f"{P}/stats/", ProjectStatsViewSet.as_view({"get": "retrieve"}), name="project-stats"),
     path("projects/<int:project_id>/quality/", include("quality.api.urls")),
+    path("projects/<int:project_id>/", include("rewards.api.urls")),
 ]

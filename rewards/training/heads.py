@@ -1,0 +1,147 @@
+"""Reward heads on a Hugging Face ``AutoModel`` backbone.
+
+One head class serves every kind: ``GroupedHead`` maps a feature vector to the outputs of
+its group (span: one group per error category, ``[any, type…]``; step: 3 classes; rubric:
+one value per criterion; preference: one reward). Token kinds read features at separator
+positions; sequence kinds read the attention-masked mean over the sequence. A feature is
+the concatenation of the last ``feature_layers`` hidden layers.
+
+``BackboneRewardModel`` (full fine-tuning, and scoring in both modes) runs the backbone;
+``FeatureRewardModel`` (fast refresh) reads cached features, so only the head trains. Both
+return the same ``logits`` from the same head, so a head trained on cached features scores
+live text on the frozen backbone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from transformers import AutoModel, AutoTokenizer
+
+from .collate import Batch
+
+TOKEN_KINDS = ("span", "step")
+
+
+class GroupedHead(nn.Module):
+    """``features (batch, targets, F)`` and ``group (batch,)`` → ``(batch, targets, max width)``;
+    columns past a group's width are zero (their labels are -100)."""
+
+    def __init__(
+        self, in_features: int, widths: Sequence[int], hidden: int = 0, dropout: float = 0.1
+    ) -> None:
+        super().__init__()
+        self.widths = list(widths)
+        self.dropout = nn.Dropout(dropout)
+
+        def head(width: int) -> nn.Module:
+            if not hidden:
+                return nn.Linear(in_features, width)
+            return nn.Sequential(
+                nn.Linear(in_features, hidden),
+                nn.GELU(),
+                nn.Dropout(dropout),
+                nn.Linear(hidden, width),
+            )
+
+        self.heads = nn.ModuleList(head(w) for w in self.widths)
+
+    def forward(self, features: torch.Tensor, group: torch.Tensor) -> torch.Tensor:
+        features = self.dropout(features)
+        if len(self.heads) == 1:
+            return self.heads[0](features)
+        out = features.new_zeros(*features.shape[:-1], max(self.widths))  # (batch, T, W)
+        for g, head in enumerate(self.heads):
+            rows = group == g
+            if rows.any():
+                out[rows, ..., : self.widths[g]] = head(features[rows]).to(out.dtype)
+        return out
+
+
+def stack_layers(hidden_states: Sequence[torch.Tensor], layers: int) -> torch.Tensor:
+    """The last ``layers`` hidden states concatenated: ``(batch, seq, hidden * layers)``."""
+    return torch.cat(list(hidden_states[-layers:]), dim=-1)
+
+
+def gather(hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """``hidden (batch, seq, F)`` at ``targets (batch, T)`` → ``(batch, T, F)``."""
+    index = targets.unsqueeze(-1).expand(-1, -1, hidden.shape[-1])
+    return torch.gather(hidden, 1, index)
+
+
+def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Attention-masked mean: ``(batch, seq, F)`` → ``(batch, F)``."""
+    weights = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+
+
+def backbone_features(
+    backbone: nn.Module, batch: Batch, layers: int, token_kind: bool
+) -> torch.Tensor:
+    """Features for the heads: ``(batch, T, F)`` at targets, or ``(batch, F)`` pooled."""
+    out = backbone(
+        input_ids=batch["input_ids"],
+        attention_mask=batch["attention_mask"],
+        output_hidden_states=layers > 1,
+    )
+    hidden = stack_layers(out.hidden_states, layers) if layers > 1 else out.last_hidden_state
+    if token_kind:
+        return gather(hidden, batch["targets"])
+    return mean_pool(hidden, batch["attention_mask"])
+
+
+class BackboneRewardModel(nn.Module):
+    def __init__(self, backbone: nn.Module, head: GroupedHead, kind: str, layers: int) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.head = head
+        self.kind = kind
+        self.layers = layers
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        token_kind = self.kind in TOKEN_KINDS
+        features = backbone_features(self.backbone, batch, self.layers, token_kind)
+        return logits_from(self.head, features.float(), batch["group"], token_kind)
+
+
+class FeatureRewardModel(nn.Module):
+    """Fast refresh: the head on cached backbone features (``batch["features"]``)."""
+
+    def __init__(self, head: GroupedHead, kind: str) -> None:
+        super().__init__()
+        self.head = head
+        self.kind = kind
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        token_kind = self.kind in TOKEN_KINDS
+        return logits_from(self.head, batch["features"].float(), batch["group"], token_kind)
+
+
+def logits_from(
+    head: GroupedHead, features: torch.Tensor, group: torch.Tensor, token_kind: bool
+) -> torch.Tensor:
+    """Token kinds: ``(batch, T, W)``; rubric ``(batch, C)``; preference ``(batch,)``."""
+    if token_kind:
+        return head(features, group)
+    out = head(features.unsqueeze(1), group).squeeze(1)  # (batch, W)
+    return out.squeeze(-1) if out.shape[-1] == 1 else out
+
+
+def load_backbone(path: str | Path, *, dtype: torch.dtype | None = None) -> Any:
+    """A local ``AutoModel`` from safetensors only (``use_safetensors=True`` refuses a
+    pickled ``pytorch_model.bin``); never downloads."""
+    return AutoModel.from_pretrained(
+        str(path), local_files_only=True, use_safetensors=True, dtype=dtype
+    )
+
+
+def load_tokenizer(path: str | Path) -> Any:
+    return AutoTokenizer.from_pretrained(str(path), local_files_only=True, use_fast=True)
+
+
+def hidden_size(backbone: Any) -> int:
+    return int(backbone.config.hidden_size)
