@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from annotator.importers.qa_feedback import qa_feedback_error_types
@@ -23,10 +22,11 @@ from snapshots.formats import FORMATS
 from snapshots.services.exports import export_records, export_request_parse
 from snapshots.services.prm800k import prm800k_import
 from snapshots.services.snapshots import snapshot_build, snapshot_create
+from tests.paths import QA_FEEDBACK_DEV
 
 pytestmark = pytest.mark.django_db
 
-QA_DEV = Path(settings.BASE_DIR).parent / "shared" / "data" / "qa-feedback" / "dev_feedback.json"
+QA_DEV = QA_FEEDBACK_DEV
 PRM_SAMPLE = Path(__file__).parent / "data" / "prm800k_sample.jsonl"
 
 

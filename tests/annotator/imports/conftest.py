@@ -18,16 +18,6 @@ from annotator.services.taxonomy import (
     taxonomy_set_error_types,
 )
 
-# tests/annotator/imports/conftest.py -> parents[3] is the repository root; its parent holds
-# the shared data folder.
-QA_FEEDBACK_DEV = (
-    Path(__file__).resolve().parents[3].parent
-    / "shared"
-    / "data"
-    / "qa-feedback"
-    / "dev_feedback.json"
-)
-
 
 @pytest.fixture(autouse=True)
 def _media_and_var(settings: Any, tmp_path: Path) -> None:

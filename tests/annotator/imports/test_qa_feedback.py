@@ -21,8 +21,8 @@ from annotator.models import (
     SpanLabel,
 )
 from annotator.services.imports import QA_FEEDBACK_USERNAME, ImportRejected
-from tests.annotator.imports.conftest import QA_FEEDBACK_DEV
 from tests.annotator.imports.helpers import run_import
+from tests.paths import QA_FEEDBACK_DEV
 
 pytestmark = pytest.mark.django_db
 
