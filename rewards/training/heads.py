@@ -105,7 +105,7 @@ class BackboneRewardModel(nn.Module):
     def forward(self, batch: Batch) -> torch.Tensor:
         token_kind = self.kind in TOKEN_KINDS
         features = backbone_features(self.backbone, batch, self.layers, token_kind)
-        return logits_from(self.head, features.float(), batch["group"], token_kind)
+        return logits_from(self.head, features.float(), batch["group"], self.kind)
 
 
 class FeatureRewardModel(nn.Module):
@@ -117,18 +117,17 @@ class FeatureRewardModel(nn.Module):
         self.kind = kind
 
     def forward(self, batch: Batch) -> torch.Tensor:
-        token_kind = self.kind in TOKEN_KINDS
-        return logits_from(self.head, batch["features"].float(), batch["group"], token_kind)
+        return logits_from(self.head, batch["features"].float(), batch["group"], self.kind)
 
 
 def logits_from(
-    head: GroupedHead, features: torch.Tensor, group: torch.Tensor, token_kind: bool
+    head: GroupedHead, features: torch.Tensor, group: torch.Tensor, kind: str
 ) -> torch.Tensor:
     """Token kinds: ``(batch, T, W)``; rubric ``(batch, C)``; preference ``(batch,)``."""
-    if token_kind:
+    if kind in TOKEN_KINDS:
         return head(features, group)
     out = head(features.unsqueeze(1), group).squeeze(1)  # (batch, W)
-    return out.squeeze(-1) if out.shape[-1] == 1 else out
+    return out.squeeze(-1) if kind == "preference" else out
 
 
 def load_backbone(path: str | Path, *, dtype: torch.dtype | None = None) -> Any:

@@ -188,8 +188,9 @@ def setup(
     if not train:
         raise ValueError("No training examples: the records have no labels of this kind.")
     device, dtype = runtime(config)
-    layers = config.effective_feature_layers
     backbone = load_backbone(backbone_dir)
+    # At most every hidden state the backbone has (its layers plus the embeddings).
+    layers = min(config.effective_feature_layers, int(backbone.config.num_hidden_layers) + 1)
     head = GroupedHead(
         hidden_size(backbone) * layers,
         space.widths,
