@@ -400,7 +400,7 @@ def training_runs_requeue_stalled(*, stale_after: timedelta | None = None) -> li
     """Beat: RUNNING runs whose heartbeat is older than ``stale_after`` go back to QUEUED and
     are enqueued again (a killed worker's message is never redelivered), or to FAILED once
     they used ``max_attempts``. Returns the ids requeued."""
-    threshold = timezone.now() - (stale_after or STALE_AFTER)
+    threshold = timezone.now() - (STALE_AFTER if stale_after is None else stale_after)
     requeued = []
     candidates = TrainingRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=threshold)
     for run_id in candidates.values_list("pk", flat=True):

@@ -18,7 +18,6 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from annotator.services.judges import judge_create
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,6 +25,7 @@ from annotator.models import Annotation, Item, Judge, SpanLabel, StepLabel
 from annotator.selectors.taxonomy import taxonomy_published_latest
 from annotator.services.annotations import annotation_bulk_create
 from core.segments import overlaps
+from judges.services.configs import judge_create
 from rewards.models import RewardModel, RewardModelVersion, ScoreJob, TriageEntry
 from rewards.services.execution import artifact_absolute
 from rewards.training.scoring import LoadedModel, count_tokens, load_model, score
@@ -105,12 +105,9 @@ def reward_model_judge(model: RewardModel) -> Judge:
     if model.judge_id is not None:
         return model.judge  # type: ignore[return-value]
     name = f"reward model: {model.name}"[:120]
+    # An identity without a judges-app configuration: the rewards app runs it, not a judge run.
     judge = Judge.objects.filter(project=model.project, name=name).first() or judge_create(
-        project=model.project,
-        name=name,
-        kind=Judge.Kind.REWARD_MODEL,
-        model_name=model.backbone,
-        prompt_version="",
+        project=model.project, name=name, kind=Judge.Kind.REWARD_MODEL, model_name=model.backbone
     )
     RewardModel.objects.filter(pk=model.pk).update(judge=judge)
     model.judge = judge
@@ -171,12 +168,20 @@ def _human_spans(items: Sequence[int]) -> dict[tuple[int, int], list[tuple[int, 
     return spans
 
 
-def _human_labelled(items: Sequence[int]) -> set[int]:
-    return set(
-        Annotation.objects.filter(
-            item_id__in=items, author__isnull=False, status__in=COUNTED
-        ).values_list("item_id", flat=True)
-    )
+def _human_labelled(
+    items: Sequence[int], spans: Mapping[tuple[int, int], Any], steps: Mapping[tuple[int, int], Any]
+) -> set[tuple[int, int]]:
+    """(item, response) pairs people labelled: a unit on the response, or listed in the
+    annotation's ``metadata["labelled_responses"]`` (the export formats' rule)."""
+    labelled = set(spans) | set(steps)
+    rows = Annotation.objects.filter(
+        item_id__in=items, author__isnull=False, status__in=COUNTED
+    ).values_list("item_id", "metadata")
+    for item_id, metadata in rows:
+        listed = (metadata or {}).get("labelled_responses")
+        if isinstance(listed, list):
+            labelled.update((item_id, i) for i in listed if isinstance(i, int))
+    return labelled
 
 
 def _human_steps(items: Sequence[int]) -> dict[tuple[int, int], dict[int, int]]:
@@ -269,16 +274,16 @@ def reward_model_suggest(*, version_id: int) -> int:
             (item, index, payload) for item in chunk for index, payload in _inputs(item, model.kind)
         ]
         results = score(loaded, [payload for _, _, payload in pairs]) if pairs else []
-        labelled = _human_labelled(ids)
         spans = _human_spans(ids) if model.kind == "span" else {}
         steps = _human_steps(ids) if model.kind == "step" else {}
+        labelled = _human_labelled(ids, spans, steps)
         per_item: dict[int, dict[str, list[Any]]] = {}
         for (item, index, _payload), result in zip(pairs, results, strict=True):
             units = _units(model.kind, index, result, allowed)
             bucket = per_item.setdefault(item.pk, {"spans": [], "steps": []})
             for name, values in units.items():
                 bucket[name].extend(values)
-            if item.pk in labelled:
+            if (item.pk, index) in labelled:
                 if model.kind == "span":
                     row = _span_triage(result, spans.get((item.pk, index), []), loaded.space)
                 else:
