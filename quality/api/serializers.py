@@ -12,7 +12,8 @@ from annotator.api.serializers import (
 )
 from quality.models import ConsistencyFlag, QualitySettings
 
-# Plain strings, not choices: another "status" enum already names the schema component.
+# Plain strings, not choices: "status" and "kind" enums of other apps already name schema
+# components, and a second choice set under the same field name is a schema warning.
 FLAG_STATUS_HELP = "open or dismissed"
 F = serializers.FloatField
 I = serializers.IntegerField  # noqa: E741
@@ -101,7 +102,7 @@ class PairRowSerializer(serializers.Serializer):
     b = S()
     a_name = S()
     b_name = S()
-    kind = serializers.ChoiceField(choices=["human-human", "human-judge"])
+    kind = S(help_text="human-human or human-judge")
     sections = I()
     items = I()
     span_f1 = _nf()
@@ -301,6 +302,7 @@ class ConsistencyFlagOutputSerializer(serializers.ModelSerializer):
     annotation = I(source="annotation_id")
     author = S(source="annotation.author.username", allow_null=True, default=None)
     external_id = S(source="item.external_id")
+    kind = S(help_text="rubric_vs_spans or rubric_vs_preference")
     status = S(help_text=FLAG_STATUS_HELP)
 
     class Meta:

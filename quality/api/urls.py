@@ -41,7 +41,7 @@ urlpatterns = [
         ReviewViewSet.as_view({"post": "consensus"}),
         name="quality-item-consensus",
     ),
-    path("gold/", GoldViewSet.as_view({"get": "list", "post": "create"}), name="quality-gold"),
+    path("gold/", GoldViewSet.as_view({"get": "overview", "post": "create"}), name="quality-gold"),
     path(
         "gold/<int:item_id>/",
         GoldViewSet.as_view({"delete": "destroy"}),

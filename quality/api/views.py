@@ -184,7 +184,7 @@ class GoldViewSet(ProjectScopedViewSet):
     pagination_class = None
 
     @extend_schema(responses=s.GoldOutputSerializer)
-    def list(self, request: Request, project_id: int) -> Response:
+    def overview(self, request: Request, project_id: int) -> Response:
         """Gold items with their reference annotation, and each annotator's accuracy on them."""
         items = GoldLabel.objects.filter(project=self.project).select_related(
             "item", "annotation__author"
@@ -239,7 +239,9 @@ class ConsistencyFlagViewSet(ProjectScopedViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter("status", OpenApiTypes.STR, enum=["open", "dismissed"]),
-            OpenApiParameter("kind", OpenApiTypes.STR, enum=ConsistencyFlag.Kind.values),
+            OpenApiParameter(
+                "kind", OpenApiTypes.STR, description=", ".join(ConsistencyFlag.Kind.values)
+            ),
             OpenApiParameter("page_size", OpenApiTypes.INT, description="Up to 500."),
         ],
         responses=s.ConsistencyFlagOutputSerializer(many=True),

@@ -4,6 +4,7 @@ import { DashboardPage } from "@/features/projects/dashboard-page";
 import { ImportPage } from "@/features/projects/import-page";
 import { MembersPage } from "@/features/projects/members-page";
 import { ProjectsPage } from "@/features/projects/projects-page";
+import { QualityPage } from "@/features/quality/quality-page";
 import { ReviewItemPage, ReviewListPage } from "@/features/review/review-page";
 import { RubricPage } from "@/features/taxonomy/rubric-page";
 import { TaxonomyPage } from "@/features/taxonomy/taxonomy-page";
@@ -27,6 +28,7 @@ const ROUTES: Route[] = [
   { pattern: "/projects/:pid/rubric", render: (p) => <RubricPage projectId={id(p, "pid")} /> },
   { pattern: "/projects/:pid/members", render: (p) => <MembersPage projectId={id(p, "pid")} /> },
   { pattern: "/projects/:pid/import", render: (p) => <ImportPage projectId={id(p, "pid")} /> },
+  { pattern: "/projects/:pid/quality", render: (p) => <QualityPage projectId={id(p, "pid")} /> },
 ];
 
 export function App() {

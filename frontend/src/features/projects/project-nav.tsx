@@ -9,6 +9,7 @@ const TABS = [
   { path: "/rubric", label: "Rubric", roles: null },
   { path: "/members", label: "Members", roles: null },
   { path: "/import", label: "Import", roles: ["admin"] },
+  { path: "/quality", label: "Quality", roles: null },
 ];
 
 export function ProjectNav({ project }: { project: Project }) {

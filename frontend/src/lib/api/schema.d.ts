@@ -580,7 +580,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description Gold items with their reference annotation, and each annotator's accuracy on them. */
-        get: operations["projects_quality_gold_list"];
+        get: operations["projects_quality_gold_retrieve"];
         put?: never;
         /** @description Make an item gold, with one of its human annotations as the known labels (admins). */
         post: operations["projects_quality_gold_create"];
@@ -699,6 +699,191 @@ export interface paths {
         patch: operations["projects_quality_settings_partial_update"];
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/reward-models/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A viewset under ``/projects/{project_id}/``. Non-members (and tokens not scoped to
+         *     the project) get 404 for everything below it.
+         */
+        get: operations["projects_reward_models_list"];
+        put?: never;
+        /**
+         * @description A viewset under ``/projects/{project_id}/``. Non-members (and tokens not scoped to
+         *     the project) get 404 for everything below it.
+         */
+        post: operations["projects_reward_models_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/reward-models/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A viewset under ``/projects/{project_id}/``. Non-members (and tokens not scoped to
+         *     the project) get 404 for everything below it.
+         */
+        get: operations["projects_reward_models_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * @description A viewset under ``/projects/{project_id}/``. Non-members (and tokens not scoped to
+         *     the project) get 404 for everything below it.
+         */
+        patch: operations["projects_reward_models_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/reward-models/{reward_model_id}/rollback/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description A viewset under ``/projects/{project_id}/``. Non-members (and tokens not scoped to
+         *     the project) get 404 for everything below it.
+         */
+        post: operations["projects_reward_models_rollback_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/reward-models/{reward_model_id}/runs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description A viewset under ``/projects/{project_id}/``. Non-members (and tokens not scoped to
+         *     the project) get 404 for everything below it.
+         */
+        post: operations["projects_reward_models_runs_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/reward-models/{reward_model_id}/score/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description A viewset under ``/projects/{project_id}/``. Non-members (and tokens not scoped to
+         *     the project) get 404 for everything below it.
+         */
+        post: operations["projects_reward_models_score_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/reward-models/{reward_model_id}/triage/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The responses where the active version disagrees most with the human labels. */
+        get: operations["projects_reward_models_triage_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/reward-models/{reward_model_id}/versions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A viewset under ``/projects/{project_id}/``. Non-members (and tokens not scoped to
+         *     the project) get 404 for everything below it.
+         */
+        get: operations["projects_reward_models_versions_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/reward-models/{reward_model_id}/versions/{id}/activate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description A viewset under ``/projects/{project_id}/``. Non-members (and tokens not scoped to
+         *     the project) get 404 for everything below it.
+         */
+        post: operations["projects_reward_models_versions_activate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/reward-models/{reward_model_id}/versions/compare/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A viewset under ``/projects/{project_id}/``. Non-members (and tokens not scoped to
+         *     the project) get 404 for everything below it.
+         */
+        get: operations["projects_reward_models_versions_compare_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/rubrics/": {
         parameters: {
             query?: never;
@@ -746,6 +931,26 @@ export interface paths {
         put?: never;
         /** @description Shared list/retrieve/create-draft/publish for Taxonomy and Rubric versions. */
         post: operations["projects_rubrics_publish_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/score-jobs/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A viewset under ``/projects/{project_id}/``. Non-members (and tokens not scoped to
+         *     the project) get 404 for everything below it.
+         */
+        get: operations["projects_score_jobs_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -908,6 +1113,46 @@ export interface paths {
         put?: never;
         /** @description Shared list/retrieve/create-draft/publish for Taxonomy and Rubric versions. */
         post: operations["projects_taxonomies_publish_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/training-runs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A viewset under ``/projects/{project_id}/``. Non-members (and tokens not scoped to
+         *     the project) get 404 for everything below it.
+         */
+        get: operations["projects_training_runs_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/training-runs/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A viewset under ``/projects/{project_id}/``. Non-members (and tokens not scoped to
+         *     the project) get 404 for everything below it.
+         */
+        get: operations["projects_training_runs_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1261,7 +1506,8 @@ export interface components {
             external_id: string;
             annotation: number;
             author?: string | null;
-            kind: components["schemas"]["ConsistencyFlagOutputKindEnum"];
+            /** @description rubric_vs_spans or rubric_vs_preference */
+            kind: string;
             /** @description What is flagged, e.g. 'response:1'. */
             key: string;
             message: string;
@@ -1271,12 +1517,6 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
         };
-        /**
-         * @description * `rubric_vs_spans` - High rubric total despite a critical span
-         *     * `rubric_vs_preference` - Preference against the rubric totals
-         * @enum {string}
-         */
-        ConsistencyFlagOutputKindEnum: "rubric_vs_spans" | "rubric_vs_preference";
         ConsistencyFlagStatusInputRequest: {
             /** @description open or dismissed */
             status: string;
@@ -1654,6 +1894,14 @@ export interface components {
          * @enum {string}
          */
         JudgeTaskEnum: "spans" | "steps" | "rubric" | "pairwise" | "pairwise_graded";
+        /**
+         * @description * `span` - Span (per-segment error categories)
+         *     * `step` - Step (process reward model)
+         *     * `rubric` - Rubric (score per criterion)
+         *     * `preference` - Preference (Bradley-Terry)
+         * @enum {string}
+         */
+        Kind3beEnum: "span" | "step" | "rubric" | "preference";
         MemberOutput: {
             id: number;
             username: string;
@@ -1692,6 +1940,12 @@ export interface components {
             sentence_indices: number[];
             comment: string;
         };
+        /**
+         * @description * `fast` - Fast refresh (frozen backbone, cached features)
+         *     * `full` - Full fine-tuning
+         * @enum {string}
+         */
+        ModeEnum: "fast" | "full";
         OpenAIConfig: {
             /** @description OpenAI-compatible base, e.g. https://host/v1. */
             base_url: string;
@@ -1836,6 +2090,19 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["ProjectOutput"][];
         };
+        PaginatedRewardModelOutputList: {
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cD00ODY%3D"
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cj0xJnA9NDg3
+             */
+            previous?: string | null;
+            results: components["schemas"]["RewardModelOutput"][];
+        };
         PaginatedSnapshotOutputList: {
             /**
              * Format: uri
@@ -1849,12 +2116,26 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["SnapshotOutput"][];
         };
+        PaginatedTrainingRunListOutputList: {
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cD00ODY%3D"
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cj0xJnA9NDg3
+             */
+            previous?: string | null;
+            results: components["schemas"]["TrainingRunListOutput"][];
+        };
         PairRow: {
             a: string;
             b: string;
             a_name: string;
             b_name: string;
-            kind: components["schemas"]["PairRowKindEnum"];
+            /** @description human-human or human-judge */
+            kind: string;
             sections: number;
             items: number;
             /** Format: double */
@@ -1875,12 +2156,6 @@ export interface components {
             /** Format: double */
             preference_sign_agreement: number | null;
         };
-        /**
-         * @description * `human-human` - human-human
-         *     * `human-judge` - human-judge
-         * @enum {string}
-         */
-        PairRowKindEnum: "human-human" | "human-judge";
         PatchedJudgeUpdateInputRequest: {
             name?: string;
             model_name?: string;
@@ -1901,6 +2176,20 @@ export interface components {
             /** Format: double */
             high_total_threshold?: number;
             recompute_after_s?: number;
+        };
+        PatchedRewardModelUpdateInputRequest: {
+            name?: string;
+            mode?: components["schemas"]["ModeEnum"];
+            backbone?: string;
+            hyperparameters?: {
+                [key: string]: unknown;
+            };
+            snapshot_filters?: {
+                [key: string]: unknown;
+            };
+            refresh_every_annotations?: number | null;
+            refresh_interval_minutes?: number | null;
+            suggestions_enabled?: boolean;
         };
         PreferenceCalibration: {
             n: number;
@@ -2131,6 +2420,50 @@ export interface components {
             /** Format: double */
             threshold?: number;
         };
+        RewardModelCreateInputRequest: {
+            name: string;
+            kind: components["schemas"]["Kind3beEnum"];
+            /** @default fast */
+            mode: components["schemas"]["ModeEnum"];
+            /** @default minilm */
+            backbone: string;
+            hyperparameters?: {
+                [key: string]: unknown;
+            };
+            snapshot_filters?: {
+                [key: string]: unknown;
+            };
+            refresh_every_annotations?: number | null;
+            refresh_interval_minutes?: number | null;
+            /** @default true */
+            suggestions_enabled: boolean;
+        };
+        RewardModelOutput: {
+            readonly id: number;
+            readonly name: string;
+            readonly kind: components["schemas"]["Kind3beEnum"];
+            readonly mode: components["schemas"]["ModeEnum"];
+            readonly backbone: string;
+            /** @description TrainConfig fields (rewards/training/config.py). */
+            readonly hyperparameters: unknown;
+            /** @description Filters of the snapshots refreshes take. */
+            readonly snapshot_filters: unknown;
+            /** @description Refresh after this many new submitted annotations. */
+            readonly refresh_every_annotations: number | null;
+            /** @description Refresh at most this often when labels changed. */
+            readonly refresh_interval_minutes: number | null;
+            readonly annotations_at_last_run: number;
+            /** Format: date-time */
+            readonly last_run_requested_at: string | null;
+            /** @description Show the active span/step version's predictions as suggestions. */
+            readonly suggestions_enabled: boolean;
+            readonly judge: number | null;
+            readonly active_version: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
         RubricAgreement: {
             criterion: string;
             n: number;
@@ -2228,6 +2561,40 @@ export interface components {
          * @enum {string}
          */
         ScopesEnum: "read" | "write" | "export";
+        ScoreInputEntryRequest: {
+            /** @default  */
+            prompt: string;
+            /** @default  */
+            text: string;
+            steps?: string[];
+            /** @description Passages: [{"title", "sentences": [...]}]. */
+            context?: {
+                [key: string]: unknown;
+            }[];
+        };
+        ScoreJobOutput: {
+            readonly id: number;
+            readonly reward_model: number;
+            readonly version: number;
+            readonly version_number: number;
+            readonly status: components["schemas"]["ImportJobStatusEnum"];
+            readonly inputs: unknown;
+            /** @description One per input. span: {categories: [{name, segmentation, segments: [{start, end, text, error_probability, reward, error_type}]}], error_spans: [{start, end, error_type, category, confidence}]}; step: {steps: [{index, reward, predicted, probabilities}], error_steps}; rubric: {scores}; preference: {reward}. */
+            readonly results: unknown;
+            readonly tokens: number;
+            /** Format: double */
+            readonly seconds: number;
+            readonly error: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
+        ScoreRequestInputRequest: {
+            inputs: components["schemas"]["ScoreInputEntryRequest"][];
+            /** @description A version id (default: the active one). */
+            version?: number | null;
+        };
         /**
          * @description * `box` - Box
          *     * `polygon` - Polygon
@@ -2488,6 +2855,93 @@ export interface components {
             mean_time_ms: number;
             median_time_ms: number;
         };
+        TrainingRunListOutput: {
+            readonly id: number;
+            readonly reward_model: number;
+            readonly snapshot: number;
+            readonly status: components["schemas"]["ImportJobStatusEnum"];
+            readonly trigger: components["schemas"]["TriggerEnum"];
+            readonly code_version: string;
+            readonly records_sha256: string;
+            readonly step: number;
+            readonly total_steps: number;
+            /** Format: double */
+            readonly epoch: number;
+            readonly phase: string;
+            /**
+             * Format: double
+             * @description 0..1: steps done over steps planned (1 once succeeded).
+             */
+            readonly progress: number;
+            /** @description Final held-out metrics. */
+            readonly metrics: unknown;
+            readonly artifact_path: string;
+            /** Format: date-time */
+            readonly heartbeat_at: string | null;
+            readonly attempts: number;
+            readonly max_attempts: number;
+            readonly resumed_from_step: number;
+            readonly error: string;
+            readonly worker: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly version: number | null;
+        };
+        TrainingRunOutput: {
+            readonly id: number;
+            readonly reward_model: number;
+            readonly snapshot: number;
+            readonly status: components["schemas"]["ImportJobStatusEnum"];
+            readonly trigger: components["schemas"]["TriggerEnum"];
+            /** @description The full TrainConfig, pinned at request time. */
+            readonly config: unknown;
+            readonly code_version: string;
+            readonly records_sha256: string;
+            readonly step: number;
+            readonly total_steps: number;
+            /** Format: double */
+            readonly epoch: number;
+            readonly phase: string;
+            /**
+             * Format: double
+             * @description 0..1: steps done over steps planned (1 once succeeded).
+             */
+            readonly progress: number;
+            /** @description [{step, epoch, loss, ...}] */
+            readonly history: unknown;
+            /** @description Held-out, per epoch. */
+            readonly evaluations: unknown;
+            /** @description Final held-out metrics. */
+            readonly metrics: unknown;
+            readonly artifact_path: string;
+            /** Format: date-time */
+            readonly heartbeat_at: string | null;
+            readonly attempts: number;
+            readonly max_attempts: number;
+            readonly resumed_from_step: number;
+            readonly log_tail: string;
+            readonly error: string;
+            readonly worker: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly version: number | null;
+        };
+        TrainingRunRequestInputRequest: {
+            /** @description Train on this built snapshot (default: a new one with the model's filters). */
+            snapshot?: number | null;
+            /** @description Overrides for this run only. */
+            hyperparameters?: {
+                [key: string]: unknown;
+            };
+        };
         TransformersConfig: {
             /** @description Absolute; inside FINEGRAIN_JUDGE_MODEL_DIRS. */
             checkpoint_path: string;
@@ -2508,6 +2962,28 @@ export interface components {
             temperature?: number;
             max_input_tokens?: number;
         };
+        TriageEntryOutput: {
+            readonly id: number;
+            readonly item: number;
+            readonly external_id: string;
+            readonly response_index: number;
+            readonly version: number;
+            /**
+             * Format: double
+             * @description Mean |P(error) - human label| over segments.
+             */
+            readonly disagreement: number;
+            readonly disagreeing_segments: number;
+            readonly segments: number;
+            readonly details: unknown;
+        };
+        /**
+         * @description * `manual` - Requested by a person
+         *     * `annotations` - New annotations (refresh policy)
+         *     * `schedule` - Schedule (refresh policy)
+         * @enum {string}
+         */
+        TriggerEnum: "manual" | "annotations" | "schedule";
         /**
          * @description * `span` - span
          *     * `step` - step
@@ -2525,6 +3001,40 @@ export interface components {
             id: number;
             username: string;
             is_staff: boolean;
+        };
+        VersionCompareOutput: {
+            a: components["schemas"]["VersionOutput"];
+            b: components["schemas"]["VersionOutput"];
+            /** @description [{name, a, b, delta}] for every numeric held-out metric both versions have. */
+            metrics: {
+                [key: string]: unknown;
+            }[];
+        };
+        VersionOutput: {
+            readonly id: number;
+            readonly number: number;
+            readonly run: number;
+            readonly artifact_path: string;
+            readonly metrics: unknown;
+            readonly primary_metric: string;
+            /**
+             * Format: double
+             * @description This version, held-out split.
+             */
+            readonly score: number | null;
+            readonly baseline_version: number | null;
+            readonly baseline_number: number | null;
+            /**
+             * Format: double
+             * @description The version active at registration, on the same held-out split.
+             */
+            readonly baseline_score: number | null;
+            readonly is_active: boolean;
+            /** Format: date-time */
+            readonly activated_at: string | null;
+            readonly activation_reason: string;
+            /** Format: date-time */
+            readonly created_at: string;
         };
         /**
          * @description * `draft` - Draft
@@ -3804,7 +4314,8 @@ export interface operations {
             query?: {
                 /** @description The pagination cursor value. */
                 cursor?: string;
-                kind?: "rubric_vs_preference" | "rubric_vs_spans";
+                /** @description rubric_vs_spans, rubric_vs_preference */
+                kind?: string;
                 /** @description Up to 500. */
                 page_size?: number;
                 status?: "dismissed" | "open";
@@ -3879,7 +4390,7 @@ export interface operations {
             };
         };
     };
-    projects_quality_gold_list: {
+    projects_quality_gold_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -3895,7 +4406,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["GoldOutput"][];
+                    "application/json": components["schemas"]["GoldOutput"];
                 };
             };
         };
@@ -4275,6 +4786,458 @@ export interface operations {
             };
         };
     };
+    projects_reward_models_list: {
+        parameters: {
+            query?: {
+                /** @description The pagination cursor value. */
+                cursor?: string;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedRewardModelOutputList"];
+                };
+            };
+        };
+    };
+    projects_reward_models_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RewardModelCreateInputRequest"];
+                "multipart/form-data": components["schemas"]["RewardModelCreateInputRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["RewardModelCreateInputRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RewardModelOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_reward_models_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RewardModelOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_reward_models_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedRewardModelUpdateInputRequest"];
+                "multipart/form-data": components["schemas"]["PatchedRewardModelUpdateInputRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedRewardModelUpdateInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RewardModelOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_reward_models_rollback_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+                reward_model_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_reward_models_runs_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+                reward_model_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TrainingRunRequestInputRequest"];
+                "multipart/form-data": components["schemas"]["TrainingRunRequestInputRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["TrainingRunRequestInputRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingRunOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_reward_models_score_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+                reward_model_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScoreRequestInputRequest"];
+                "multipart/form-data": components["schemas"]["ScoreRequestInputRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ScoreRequestInputRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoreJobOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_reward_models_triage_list: {
+        parameters: {
+            query?: {
+                /** @description Up to 500. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+                reward_model_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriageEntryOutput"][];
+                };
+            };
+        };
+    };
+    projects_reward_models_versions_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+                reward_model_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionOutput"][];
+                };
+            };
+        };
+    };
+    projects_reward_models_versions_activate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                project_id: number;
+                reward_model_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    projects_reward_models_versions_compare_retrieve: {
+        parameters: {
+            query: {
+                a: number;
+                b: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+                reward_model_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionCompareOutput"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
     projects_rubrics_list: {
         parameters: {
             query?: never;
@@ -4385,6 +5348,36 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RubricOutput"];
+                };
+            };
+        };
+    };
+    projects_score_jobs_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoreJobOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
                 };
             };
         };
@@ -4768,6 +5761,63 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TaxonomyOutput"];
+                };
+            };
+        };
+    };
+    projects_training_runs_list: {
+        parameters: {
+            query?: {
+                /** @description The pagination cursor value. */
+                cursor?: string;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                reward_model?: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedTrainingRunListOutputList"];
+                };
+            };
+        };
+    };
+    projects_training_runs_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingRunOutput"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
                 };
             };
         };
