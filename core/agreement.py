@@ -227,9 +227,13 @@ Metric = Literal["nominal", "ordinal", "interval", "ratio"]
 @dataclass
 class Coincidences:
     """Krippendorff's coincidence matrix, filled unit by unit. ``weight`` counts a unit as
-    that many identical units (a run of characters that every coder labelled the same way)."""
+    that many identical units (a run of characters that every coder labelled the same way).
 
-    o: dict[tuple[Hashable, Hashable], float] = field(default_factory=dict)
+    Units are tallied by their pattern of values (which values, how many coders gave each)
+    and turned into the matrix when it is read: a text of a million characters has only a
+    few distinct patterns."""
+
+    patterns: dict[frozenset[tuple[Hashable, int]], float] = field(default_factory=dict)
     pairable_units: float = 0.0
 
     def add(self, values: Iterable[Hashable], weight: float = 1.0) -> None:
@@ -237,37 +241,52 @@ class Coincidences:
 
     def add_counts(self, counts: Mapping[Hashable, int], weight: float = 1.0) -> None:
         """Add one unit given as value → number of coders who gave it."""
-        m = sum(counts.values())
-        if m < 2 or weight <= 0:
+        if sum(counts.values()) < 2 or weight <= 0:
             return
         self.pairable_units += weight
-        share = weight / (m - 1)
-        o = self.o
-        for a, count_a in counts.items():
-            for b, count_b in counts.items():
-                pairs = count_a * (count_a - 1) if a == b else count_a * count_b
-                if pairs:
-                    o[(a, b)] = o.get((a, b), 0.0) + share * pairs
+        key = frozenset((value, n) for value, n in counts.items() if n)
+        self.patterns[key] = self.patterns.get(key, 0.0) + weight
+
+    def add_pattern(self, pattern: frozenset[tuple[Hashable, int]], weight: float) -> None:
+        """``add_counts`` for callers that build the pattern themselves (two or more values,
+        no zero counts): the hot loop of ``span_agreement``."""
+        self.pairable_units += weight
+        self.patterns[pattern] = self.patterns.get(pattern, 0.0) + weight
 
     def merge(self, other: Coincidences) -> None:
-        for key, value in other.o.items():
-            self.o[key] = self.o.get(key, 0.0) + value
+        for key, weight in other.patterns.items():
+            self.patterns[key] = self.patterns.get(key, 0.0) + weight
         self.pairable_units += other.pairable_units
+
+    @property
+    def o(self) -> dict[tuple[Hashable, Hashable], float]:
+        """o[(c, k)] = Σ_units (number of c-k pairs of values in the unit) / (m_u − 1)."""
+        o: dict[tuple[Hashable, Hashable], float] = {}
+        for pattern, weight in self.patterns.items():
+            m = sum(n for _, n in pattern)
+            share = weight / (m - 1)
+            for a, count_a in pattern:
+                for b, count_b in pattern:
+                    pairs = count_a * (count_a - 1) if a == b else count_a * count_b
+                    if pairs:
+                        o[(a, b)] = o.get((a, b), 0.0) + share * pairs
+        return o
 
     def alpha(
         self, metric: Metric = "nominal", domain: Sequence[Any] | None = None
     ) -> float | None:
         """α of the units added so far; None when it is undefined (no pairable values, or
         every pairable value is the same, so that expected disagreement is zero)."""
+        o = self.o
         n_v: dict[Hashable, float] = defaultdict(float)
-        for (a, _b), value in self.o.items():
+        for (a, _b), value in o.items():
             n_v[a] += value
         n = sum(n_v.values())
         if n <= 1:
             return None
         values = list(domain) if domain is not None else sorted(n_v, key=_sort_key)
         delta = _difference_function(metric, values, n_v)
-        observed = sum(value * delta(a, b) for (a, b), value in self.o.items())
+        observed = sum(value * delta(a, b) for (a, b), value in o.items())
         keys = list(n_v)
         expected = 0.0
         for i, a in enumerate(keys):
@@ -363,7 +382,10 @@ def coder_pairs(
     """
     out: dict[tuple[Hashable, Hashable], list[tuple[Any, Any]]] = defaultdict(list)
     for unit in units:
-        coders = sorted(unit, key=_sort_key)
+        try:
+            coders = sorted(unit)
+        except TypeError:  # coders of mixed types
+            coders = sorted(unit, key=_sort_key)
         for i, a in enumerate(coders):
             for b in coders[i + 1 :]:
                 out[(a, b)].append((unit[a], unit[b]))
@@ -643,38 +665,56 @@ def _add_section(result: SpanAgreement, section: SpanSection, types: Sequence[st
         for i in range(m):
             for j in range(i + 1, m):
                 stats.unitizing.observed += 2 * _pair_unitizing(runs[i], runs[j]) * pair_factor
+    pairs = [(i, j) for i in range(m) for j in range(i + 1, m)]
+    binary = {n: frozenset((v, c) for v, c in ((1, n), (0, m - n)) if c) for n in range(m + 1)}
+    confusion = result.confusion
     for k in range(len(cuts) - 1):
         width = cuts[k + 1] - cuts[k]
         segs = [per_coder[k] for per_coder in cover]
-        labels = Counter("|".join(sorted(seg)) for seg in segs)
-        result.all_char.add_counts(labels, width)
+        labels: dict[str, int] = {}
+        for seg in segs:
+            label = "|".join(sorted(seg)) if len(seg) > 1 else next(iter(seg), "")
+            labels[label] = labels.get(label, 0) + 1
+        result.all_char.add_pattern(frozenset(labels.items()), width)
         for error_type in present:
             stats = result.by_type[error_type]
             weights = [seg.get(error_type, 0) for seg in segs]
-            stats.char.add_counts(Counter(int(w > 0) for w in weights), width)
-            stats.char_severity.add_counts(Counter(weights), width)
-            stats.marked_chars += width * sum(1 for w in weights if w)
-            for i in range(m):
-                for j in range(i + 1, m):
-                    wa, wb = weights[i], weights[j]
-                    if not (wa or wb):
-                        continue
-                    pair = PRF(
-                        tp=width if wa and wb else 0,
-                        fp=width if wa and not wb else 0,
-                        fn=width if wb and not wa else 0,
-                    )
-                    stats.prf.add(pair)
-                    section_prf.add(pair)
-                    stats.severity_min += width * min(wa, wb)
-                    stats.severity_sum += width * (wa + wb)
+            marked = m - weights.count(0)
+            stats.char.add_pattern(binary[marked], width)
+            if not marked:
+                stats.char_severity.add_pattern(binary[0], width)
+                continue
+            severities: dict[int, int] = {}
+            for w in weights:
+                severities[w] = severities.get(w, 0) + 1
+            stats.char_severity.add_pattern(frozenset(severities.items()), width)
+            stats.marked_chars += width * marked
+            prf = stats.prf
+            for i, j in pairs:
+                wa, wb = weights[i], weights[j]
+                if wa and wb:
+                    prf.tp += width
+                    section_prf.tp += width
+                elif wa:
+                    prf.fp += width
+                    section_prf.fp += width
+                elif wb:
+                    prf.fn += width
+                    section_prf.fn += width
+                else:
+                    continue
+                stats.severity_min += width * min(wa, wb)
+                stats.severity_sum += width * (wa + wb)
+        if len(labels) == 1 and "" in labels:
+            continue  # nobody marked these characters: nothing to confuse
         for i in range(m):
             for j in range(m):
                 if i != j:
                     for ta in segs[i] or ("",):
                         for tb in segs[j] or ("",):
                             if ta or tb:
-                                result.confusion[(ta or "(none)", tb or "(none)")] += width
+                                key = (ta or "(none)", tb or "(none)")
+                                confusion[key] = confusion.get(key, 0) + width
     result.by_section[section.key] = section_prf
 
 
