@@ -549,10 +549,31 @@ class SpanTypeAgreement:
 
 
 @dataclass
+class PairSpanAgreement:
+    """Span agreement of two coders on the sections both labelled (``span_agreement`` with
+    ``pairs=True``): the same F1 (type-aware) and unitizing α as a two-coder run."""
+
+    prf: PRF = field(default_factory=PRF)
+    unitizing: dict[str, _Unitizing] = field(default_factory=lambda: defaultdict(_Unitizing))
+    sections: list[Hashable] = field(default_factory=list)
+    length: int = 0
+
+    def unitizing_alpha(self) -> float | None:
+        observed = expected = 0.0
+        for stats in self.unitizing.values():
+            result = stats.disagreements(self.length, 2 * self.length)
+            if result is not None:
+                observed += result[0]
+                expected += result[1]
+        return 1.0 - observed / expected if expected else None
+
+
+@dataclass
 class SpanAgreement:
     """Span agreement over sections; see the section comment above for every definition."""
 
     by_type: dict[str, SpanTypeAgreement] = field(default_factory=dict)
+    pairs: dict[tuple[Hashable, Hashable], PairSpanAgreement] = field(default_factory=dict)
     all_char: Coincidences = field(default_factory=Coincidences)
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
     by_section: dict[Hashable, PRF] = field(default_factory=dict)
@@ -618,23 +639,38 @@ def _coverage(spans: Sequence[SpanUnit], cuts: Sequence[int], length: int) -> li
     return cover
 
 
-def span_agreement(sections: Iterable[SpanSection]) -> SpanAgreement:
+def span_agreement(sections: Iterable[SpanSection], *, pairs: bool = False) -> SpanAgreement:
     """Agreement of the coders of ``sections`` on their spans (sections with fewer than two
-    coders are skipped). Every coder of a section is compared with every other."""
+    coders are skipped). Every coder of a section is compared with every other; with
+    ``pairs`` every two coders' own agreement is kept too (``SpanAgreement.pairs``, keyed by
+    the two coders in sorted order), in the same pass."""
     sections = [s for s in sections if len(s.coders) >= 2 and s.length > 0]
     result = SpanAgreement()
     types = sorted({span[2] for s in sections for spans in s.coders.values() for span in spans})
     for key in types:
         result.by_type[key] = SpanTypeAgreement()
     for section in sections:
-        _add_section(result, section, types)
+        _add_section(result, section, types, pairs)
     return result
 
 
-def _add_section(result: SpanAgreement, section: SpanSection, types: Sequence[str]) -> None:
+def _add_section(
+    result: SpanAgreement, section: SpanSection, types: Sequence[str], with_pairs: bool
+) -> None:
     length = section.length
-    coders = list(section.coders)
+    try:
+        coders = sorted(section.coders)
+    except TypeError:
+        coders = sorted(section.coders, key=_sort_key)
     m = len(coders)
+    pairs = [(i, j) for i in range(m) for j in range(i + 1, m)]
+    per_pair = []
+    if with_pairs:
+        for i, j in pairs:
+            pair = result.pairs.setdefault((coders[i], coders[j]), PairSpanAgreement())
+            pair.sections.append(section.key)
+            pair.length += length
+            per_pair.append(pair)
     result.sections += 1
     result.length += length
     result.coded += m * length
@@ -654,6 +690,8 @@ def _add_section(result: SpanAgreement, section: SpanSection, types: Sequence[st
             stats.char.add_counts({0: m}, length)
             stats.char_severity.add_counts({0: m}, length)
             stats.unitizing.gaps.extend([length] * m)
+            for pair in per_pair:
+                pair.unitizing[error_type].gaps.extend((length, length))
             continue
         runs = []
         for coder in coders:
@@ -662,10 +700,14 @@ def _add_section(result: SpanAgreement, section: SpanSection, types: Sequence[st
             runs.append(coder_runs)
             for start, end, marked in coder_runs:
                 (stats.unitizing.units if marked else stats.unitizing.gaps).append(end - start)
-        for i in range(m):
-            for j in range(i + 1, m):
-                stats.unitizing.observed += 2 * _pair_unitizing(runs[i], runs[j]) * pair_factor
-    pairs = [(i, j) for i in range(m) for j in range(i + 1, m)]
+        for p, (i, j) in enumerate(pairs):
+            distance = _pair_unitizing(runs[i], runs[j])
+            stats.unitizing.observed += 2 * distance * pair_factor
+            if with_pairs:
+                own = per_pair[p].unitizing[error_type]
+                own.observed += distance  # 2·δ² / (2·1)
+                for start, end, marked in (*runs[i], *runs[j]):
+                    (own.units if marked else own.gaps).append(end - start)
     binary = {n: frozenset((v, c) for v, c in ((1, n), (0, m - n)) if c) for n in range(m + 1)}
     confusion = result.confusion
     for k in range(len(cuts) - 1):
@@ -690,17 +732,23 @@ def _add_section(result: SpanAgreement, section: SpanSection, types: Sequence[st
             stats.char_severity.add_pattern(frozenset(severities.items()), width)
             stats.marked_chars += width * marked
             prf = stats.prf
-            for i, j in pairs:
+            for p, (i, j) in enumerate(pairs):
                 wa, wb = weights[i], weights[j]
                 if wa and wb:
                     prf.tp += width
                     section_prf.tp += width
+                    if with_pairs:
+                        per_pair[p].prf.tp += width
                 elif wa:
                     prf.fp += width
                     section_prf.fp += width
+                    if with_pairs:
+                        per_pair[p].prf.fp += width
                 elif wb:
                     prf.fn += width
                     section_prf.fn += width
+                    if with_pairs:
+                        per_pair[p].prf.fn += width
                 else:
                     continue
                 stats.severity_min += width * min(wa, wb)

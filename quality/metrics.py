@@ -160,7 +160,7 @@ def _confusion(result: SpanAgreement) -> dict[str, Any]:
 
 def humans_report(units: Units, humans: set[str], labels: LabelSet) -> dict[str, Any]:
     """Project-level agreement among ``humans`` (every kind of unit)."""
-    spans = span_agreement(_sections(units, humans))
+    spans = span_agreement(_sections(units, humans), pairs=True)
     steps = [u for u in (_only(u, humans) for u in units.steps.values()) if len(u) >= 2]
     firsts = [u for u in (_only(u, humans) for u in units.first_errors.values()) if len(u) >= 2]
     rubric_rows = []
@@ -211,14 +211,17 @@ def humans_report(units: Units, humans: set[str], labels: LabelSet) -> dict[str,
     }
 
 
-def pair_rows(units: Units, labels: LabelSet, humans: set[str]) -> list[dict[str, Any]]:
-    """One row per two coders who share units: every two humans, every human and judge."""
+def pair_rows(
+    units: Units, labels: LabelSet, humans: set[str], human_spans: SpanAgreement
+) -> list[dict[str, Any]]:
+    """One row per two coders who share units: every two humans (their span agreement comes
+    from the project pass, ``human_spans.pairs``), every human and judge."""
     span_pairs: dict[tuple[str, str], list[SpanSection]] = defaultdict(list)
     for key, by_coder in units.sections.items():
         coders = sorted(by_coder)
         for i, a in enumerate(coders):
             for b in coders[i + 1 :]:
-                if a in humans or b in humans:
+                if (a in humans) != (b in humans):
                     span_pairs[(a, b)].append(SpanSection(
                         key, units.section_length[key], {a: by_coder[a], b: by_coder[b]}
                     ))  # fmt: skip
@@ -228,10 +231,18 @@ def pair_rows(units: Units, labels: LabelSet, humans: set[str]) -> list[dict[str
         "rubric": coder_pairs(units.rubric.values()),
         "preferences": coder_pairs(units.preferences.values()),
     }
-    keys = set(span_pairs) | {k for table in tables.values() for k in table}
+    keys = set(span_pairs) | set(human_spans.pairs) | {k for t in tables.values() for k in t}
     rows = []
     for a, b in sorted(k for k in keys if k[0] in humans or k[1] in humans):
-        spans = span_agreement(span_pairs.get((a, b), []))
+        if a in humans and b in humans:
+            pair = human_spans.pairs.get((a, b))
+            sections = pair.sections if pair else []
+            span_f1 = pair.prf.f1 if pair else None
+            span_alpha = pair.unitizing_alpha() if pair else None
+        else:
+            spans = span_agreement(span_pairs.get((a, b), []))
+            sections = [s.key for s in span_pairs.get((a, b), [])]
+            span_f1, span_alpha = spans.f1(), spans.unitizing_alpha()
         steps = tables["steps"].get((a, b), [])
         firsts = tables["first"].get((a, b), [])
         rubric = tables["rubric"].get((a, b), [])
@@ -239,16 +250,16 @@ def pair_rows(units: Units, labels: LabelSet, humans: set[str]) -> list[dict[str
         step_c = Coincidences()
         for pair in steps:
             step_c.add(pair)
-        items = {units.item_of[s.key] for s in span_pairs.get((a, b), [])}
+        items = {units.item_of[key] for key in sections}
         first, second = (b, a) if a not in humans else (a, b)  # the human first (symmetric)
         rows.append({
             "a": first, "b": second,
             "a_name": labels.coder_names.get(first, first),
             "b_name": labels.coder_names.get(second, second),
             "kind": "human-human" if a in humans and b in humans else "human-judge",
-            "sections": spans.sections, "items": len(items),
-            "span_f1": _round(spans.f1()),
-            "span_alpha_unitizing": _round(spans.unitizing_alpha()),
+            "sections": len(sections), "items": len(items),
+            "span_f1": _round(span_f1),
+            "span_alpha_unitizing": _round(span_alpha),
             "steps": len(steps),
             "step_alpha_ordinal": _round(step_c.alpha("ordinal", STEP_LEVELS)),
             "first_error_agreement": _round(
@@ -377,7 +388,7 @@ def agreement_report(labels: LabelSet) -> tuple[dict[str, Any], dict[int, dict[s
     humans = {info.coder for info in labels.annotations.values() if info.is_human}
     project = humans_report(units, humans, labels)
     spans: SpanAgreement = project.pop("_spans")
-    pairs = pair_rows(units, labels, humans)
+    pairs = pair_rows(units, labels, humans, spans)
     items = item_scores(units, humans, spans, labels.criterion_levels)
     names = dict(labels.coder_names)
     annotators = annotator_rows(pairs, humans)

@@ -339,3 +339,19 @@ def test_consensus_needs_more_than_half_of_the_voters():
     assert span_consensus(spans, voters=4) == []
     assert span_consensus(spans, voters=3) == [(0, 10, "x", None)]
     assert math.isclose(overlap_ratio((0, 10), (0, 10)), 1)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_pairs_kept_in_the_project_pass_equal_two_coder_runs(seed):
+    sections, _coders = random_sections(seed)
+    result = span_agreement(sections, pairs=True)
+    for (a, b), pair in result.pairs.items():
+        alone = span_agreement(
+            [
+                SpanSection(s.key, s.length, {a: s.coders[a], b: s.coders[b]})
+                for s in sections
+                if a in s.coders and b in s.coders
+            ]
+        )
+        assert pair.prf == alone.f1_prf()
+        assert pair.unitizing_alpha() == pytest.approx(alone.unitizing_alpha())
