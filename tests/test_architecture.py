@@ -61,8 +61,34 @@ def test_training_package_imports_without_django() -> None:
     assert result.stdout.strip() == "ok"
 
 
+TRAINING_MODULES = sorted(
+    path.stem for path in (ROOT / "rewards" / "training").glob("*.py") if path.stem != "__init__"
+)
+
+
+@pytest.mark.parametrize("module", TRAINING_MODULES)
+def test_each_training_module_imports_without_django(module: str) -> None:
+    """Every module of rewards.training loads in a worker without Django (STYLE rule 7);
+    config.py, which the API validates against, loads without torch too (rule 34)."""
+    result = run_python(
+        f"""
+        import sys
+        import rewards.training.{module}
+        loaded = sorted(m for m in sys.modules if m == "django" or m.startswith("django."))
+        assert not loaded, loaded
+        if "{module}" == "config":
+            torch = sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "transformers"))
+            assert not torch, torch
+        print("ok")
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
 def test_training_code_imports_only_torch_side_modules() -> None:
-    """rewards/training imports no Django, app or Celery code; of core only core.records."""
+    """rewards/training imports no Django, app or Celery code; of core only core.records and
+    core.segments."""
 
     def allowed(module: str) -> bool:
         top = module.split(".")[0]
@@ -71,7 +97,8 @@ def test_training_code_imports_only_torch_side_modules() -> None:
         if top == "rewards":
             return module == "rewards.training" or module.startswith("rewards.training.")
         if top == "core":
-            return module == "core.records"
+            # core.segments: the dependency-free segmenter shared with the dense export format.
+            return module in ("core.records", "core.segments")
         return True
 
     offending = [

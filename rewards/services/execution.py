@@ -22,6 +22,7 @@ import fcntl
 import os
 import socket
 import traceback
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from snapshots.services.snapshots import snapshot_build
 
 Status = TrainingRun.Status
 HISTORY_MAX = 2000
+RUN_NAMESPACE = uuid.UUID("0b8f5c1e-52a4-4f0e-a1de-3c7e2f6d9a10")
 
 
 class TrainerBusy(RuntimeError):
@@ -55,12 +57,16 @@ class RunTakenOver(RuntimeError):
 
 
 def run_directory(run: TrainingRun) -> Path:
+    """The run's folder; stable across its attempts (resume), and unique across databases
+    sharing a MEDIA_ROOT (a test run beside ``make run``): the suffix hashes the row's
+    creation time."""
+    suffix = uuid.uuid5(RUN_NAMESPACE, f"{run.pk}:{run.created_at.isoformat()}").hex[:12]
     return (
         Path(settings.MEDIA_ROOT)
         / "reward-models"
         / str(run.project_id)
         / str(run.reward_model_id)
-        / f"run-{run.pk}"
+        / f"run-{run.pk}-{suffix}"
     )
 
 

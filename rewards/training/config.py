@@ -89,6 +89,7 @@ class TrainConfig:
     group_by_length: bool = True
     bf16: bool | None = None  # None: auto (see module docstring)
     use_cpu: bool = False
+    num_threads: int = 0  # CPU threads for torch (process-wide); 0: torch's default
     max_length: int = 512
     # --- model ---
     head_hidden_size: int = 0  # 0: a linear head; > 0: one hidden layer (fast mode: 256)
@@ -182,6 +183,7 @@ class TrainConfig:
             (self.save_steps >= 1, "save_steps", "Must be >= 1."),
             (16 <= self.max_length <= 8192, "max_length", "Must be 16..8192."),
             (0 <= self.feature_layers <= 48, "feature_layers", "Must be 0..48."),
+            (0 <= self.num_threads <= 256, "num_threads", "Must be 0..256."),
             (0 <= self.head_hidden_size <= 8192, "head_hidden_size", "Must be 0..8192."),
             (0 <= self.classifier_dropout < 1, "classifier_dropout", "Must be in [0, 1)."),
             (0 <= self.eval_fraction < 1, "eval_fraction", "Must be in [0, 1)."),

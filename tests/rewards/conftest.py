@@ -55,5 +55,9 @@ def label_items(project: Any, author: Any, count: int = 12, prefix: str = "item"
 
 TINY_HYPERPARAMETERS = {
     "num_train_epochs": 3, "per_device_train_batch_size": 4, "eval_fraction": 0.3,
-    "logging_steps": 1, "bf16": False, "learning_rate": 0.005,
+    "logging_steps": 1, "bf16": False, "learning_rate": 0.005, "num_threads": 1,
 }  # fmt: skip
+
+
+# The real worker process of the integration tests (tests/rewards/test_worker.py).
+from tests.integration.conftest import celery_worker  # noqa: E402, F401

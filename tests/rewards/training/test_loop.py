@@ -55,7 +55,7 @@ def config(tiny_backbone: Path, kind: str, mode: str, **changes: Any) -> TrainCo
         "kind": kind, "mode": mode, "model_name_or_path": str(tiny_backbone),
         "num_train_epochs": 3, "per_device_train_batch_size": 4, "logging_steps": 1,
         "eval_fraction": 0.25, "seed": 7, "categories": SPANS, "bf16": False,
-        "learning_rate": 5e-3 if mode == "fast" else 1e-3,
+        "learning_rate": 5e-3 if mode == "fast" else 1e-3, "num_threads": 1,
     }  # fmt: skip
     return TrainConfig(**{**values, **changes})
 
