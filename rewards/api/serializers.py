@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from rewards.models import RewardModel, RewardModelVersion, ScoreJob, TrainingRun, TriageEntry
@@ -98,9 +99,10 @@ class RewardModelOutputSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_active_version(self, obj: RewardModel) -> VersionOutputSerializer | None:
+    @extend_schema_field(VersionOutputSerializer(allow_null=True))
+    def get_active_version(self, obj: RewardModel) -> dict[str, Any] | None:
         active = next((v for v in obj.versions.all() if v.is_active), None)
-        return VersionOutputSerializer(active).data if active else None  # type: ignore[return-value]
+        return VersionOutputSerializer(active).data if active else None
 
 
 class TrainingRunRequestInputSerializer(serializers.Serializer):
