@@ -8,6 +8,9 @@ import { QualityPage } from "@/features/quality/quality-page";
 import { ReviewItemPage, ReviewListPage } from "@/features/review/review-page";
 import { RubricPage } from "@/features/taxonomy/rubric-page";
 import { TaxonomyPage } from "@/features/taxonomy/taxonomy-page";
+import { RewardModelPage } from "@/features/training/reward-model-page";
+import { RunPage } from "@/features/training/run-page";
+import { TrainingPage } from "@/features/training/training-page";
 import { csrfToken } from "@/lib/api/client";
 import { Link, matchPath, useRouter } from "@/lib/router";
 
@@ -28,6 +31,9 @@ const ROUTES: Route[] = [
   { pattern: "/projects/:pid/rubric", render: (p) => <RubricPage projectId={id(p, "pid")} /> },
   { pattern: "/projects/:pid/members", render: (p) => <MembersPage projectId={id(p, "pid")} /> },
   { pattern: "/projects/:pid/import", render: (p) => <ImportPage projectId={id(p, "pid")} /> },
+  { pattern: "/projects/:pid/training", render: (p) => <TrainingPage projectId={id(p, "pid")} /> },
+  { pattern: "/projects/:pid/training/runs/:run", render: (p) => <RunPage projectId={id(p, "pid")} runId={id(p, "run")} /> },
+  { pattern: "/projects/:pid/training/:rm", render: (p) => <RewardModelPage projectId={id(p, "pid")} modelId={id(p, "rm")} /> },
   { pattern: "/projects/:pid/quality", render: (p) => <QualityPage projectId={id(p, "pid")} /> },
 ];
 
@@ -43,7 +49,7 @@ export function App() {
   );
   for (const r of ROUTES) {
     const params = matchPath(r.pattern, path);
-    if (params && Object.entries(params).every(([k, v]) => !/^(pid|item)$/.test(k) || /^\d+$/.test(v))) {
+    if (params && Object.entries(params).every(([k, v]) => !/^(pid|item|run|rm)$/.test(k) || /^\d+$/.test(v))) {
       page = r.render(params);
       break;
     }

@@ -9,6 +9,7 @@ const TABS = [
   { path: "/rubric", label: "Rubric", roles: null },
   { path: "/members", label: "Members", roles: null },
   { path: "/import", label: "Import", roles: ["admin"] },
+  { path: "/training", label: "Training", roles: null },
   { path: "/quality", label: "Quality", roles: null },
 ];
 

@@ -1894,14 +1894,6 @@ export interface components {
          * @enum {string}
          */
         JudgeTaskEnum: "spans" | "steps" | "rubric" | "pairwise" | "pairwise_graded";
-        /**
-         * @description * `span` - Span (per-segment error categories)
-         *     * `step` - Step (process reward model)
-         *     * `rubric` - Rubric (score per criterion)
-         *     * `preference` - Preference (Bradley-Terry)
-         * @enum {string}
-         */
-        Kind3beEnum: "span" | "step" | "rubric" | "preference";
         MemberOutput: {
             id: number;
             username: string;
@@ -1940,12 +1932,6 @@ export interface components {
             sentence_indices: number[];
             comment: string;
         };
-        /**
-         * @description * `fast` - Fast refresh (frozen backbone, cached features)
-         *     * `full` - Full fine-tuning
-         * @enum {string}
-         */
-        ModeEnum: "fast" | "full";
         OpenAIConfig: {
             /** @description OpenAI-compatible base, e.g. https://host/v1. */
             base_url: string;
@@ -2179,7 +2165,7 @@ export interface components {
         };
         PatchedRewardModelUpdateInputRequest: {
             name?: string;
-            mode?: components["schemas"]["ModeEnum"];
+            mode?: components["schemas"]["RewardModelModeEnum"];
             backbone?: string;
             hyperparameters?: {
                 [key: string]: unknown;
@@ -2422,9 +2408,9 @@ export interface components {
         };
         RewardModelCreateInputRequest: {
             name: string;
-            kind: components["schemas"]["Kind3beEnum"];
+            kind: components["schemas"]["RewardModelKindEnum"];
             /** @default fast */
-            mode: components["schemas"]["ModeEnum"];
+            mode: components["schemas"]["RewardModelModeEnum"];
             /** @default minilm */
             backbone: string;
             hyperparameters?: {
@@ -2438,11 +2424,25 @@ export interface components {
             /** @default true */
             suggestions_enabled: boolean;
         };
+        /**
+         * @description * `span` - Span (per-segment error categories)
+         *     * `step` - Step (process reward model)
+         *     * `rubric` - Rubric (score per criterion)
+         *     * `preference` - Preference (Bradley-Terry)
+         * @enum {string}
+         */
+        RewardModelKindEnum: "span" | "step" | "rubric" | "preference";
+        /**
+         * @description * `fast` - Fast refresh (frozen backbone, cached features)
+         *     * `full` - Full fine-tuning
+         * @enum {string}
+         */
+        RewardModelModeEnum: "fast" | "full";
         RewardModelOutput: {
             readonly id: number;
             readonly name: string;
-            readonly kind: components["schemas"]["Kind3beEnum"];
-            readonly mode: components["schemas"]["ModeEnum"];
+            readonly kind: components["schemas"]["RewardModelKindEnum"];
+            readonly mode: components["schemas"]["RewardModelModeEnum"];
             readonly backbone: string;
             /** @description TrainConfig fields (rewards/training/config.py). */
             readonly hyperparameters: unknown;
@@ -2458,7 +2458,7 @@ export interface components {
             /** @description Show the active span/step version's predictions as suggestions. */
             readonly suggestions_enabled: boolean;
             readonly judge: number | null;
-            readonly active_version: string;
+            readonly active_version: components["schemas"]["VersionOutput"] | null;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -2860,7 +2860,7 @@ export interface components {
             readonly reward_model: number;
             readonly snapshot: number;
             readonly status: components["schemas"]["ImportJobStatusEnum"];
-            readonly trigger: components["schemas"]["TriggerEnum"];
+            readonly trigger: components["schemas"]["TrainingRunTriggerEnum"];
             readonly code_version: string;
             readonly records_sha256: string;
             readonly step: number;
@@ -2896,7 +2896,7 @@ export interface components {
             readonly reward_model: number;
             readonly snapshot: number;
             readonly status: components["schemas"]["ImportJobStatusEnum"];
-            readonly trigger: components["schemas"]["TriggerEnum"];
+            readonly trigger: components["schemas"]["TrainingRunTriggerEnum"];
             /** @description The full TrainConfig, pinned at request time. */
             readonly config: unknown;
             readonly code_version: string;
@@ -2942,6 +2942,13 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * @description * `manual` - Requested by a person
+         *     * `annotations` - New annotations (refresh policy)
+         *     * `schedule` - Schedule (refresh policy)
+         * @enum {string}
+         */
+        TrainingRunTriggerEnum: "manual" | "annotations" | "schedule";
         TransformersConfig: {
             /** @description Absolute; inside FINEGRAIN_JUDGE_MODEL_DIRS. */
             checkpoint_path: string;
@@ -2977,13 +2984,6 @@ export interface components {
             readonly segments: number;
             readonly details: unknown;
         };
-        /**
-         * @description * `manual` - Requested by a person
-         *     * `annotations` - New annotations (refresh policy)
-         *     * `schedule` - Schedule (refresh policy)
-         * @enum {string}
-         */
-        TriggerEnum: "manual" | "annotations" | "schedule";
         /**
          * @description * `span` - span
          *     * `step` - step
