@@ -137,7 +137,9 @@ def _baseline(run: TrainingRun, records: list[Any]) -> tuple[RewardModelVersion 
     if active is None:
         return None, None
     loaded = load_model(artifact_absolute(active.artifact_path))
-    return active, evaluate(loaded, records).get("primary")
+    # Fast-refresh versions read the features this run has just cached.
+    cache = feature_cache_directory(run)
+    return active, evaluate(loaded, records, feature_cache_dir=cache).get("primary")
 
 
 def training_run_execute(*, run_id: int) -> TrainingRun:

@@ -35,9 +35,11 @@ from .data import (
     split_records,
     step_input,
 )
+from .features import attach_features, backbone_identity
 from .heads import (
     TOKEN_KINDS,
     BackboneRewardModel,
+    FeatureRewardModel,
     GroupedHead,
     hidden_size,
     load_backbone,
@@ -125,6 +127,7 @@ class LoadedModel:
     device: torch.device
     autocast_dtype: torch.dtype | None
     meta: dict[str, Any]
+    backbone_dir: Path
 
 
 def load_model(model_dir: str | Path, *, use_cpu: bool = False) -> LoadedModel:
@@ -155,7 +158,15 @@ def load_model(model_dir: str | Path, *, use_cpu: bool = False) -> LoadedModel:
     width = space.widths[0] if len(space.widths) == 1 else max(space.widths)
     collate = collator_for(config.kind, int(tokenizer.pad_token_id or 0), width)
     return LoadedModel(
-        model, config, space, Encoder(tokenizer, config), collate, device, dtype, meta
+        model,
+        config,
+        space,
+        Encoder(tokenizer, config),
+        collate,
+        device,
+        dtype,
+        meta,
+        backbone_dir,
     )
 
 
@@ -171,15 +182,47 @@ def _predict(loaded: LoadedModel, examples: Sequence[Example]) -> list[Any]:
     )
 
 
-def evaluate(loaded: LoadedModel, records: Sequence[Any], *, held_out_only: bool = True) -> dict:
+def evaluate(
+    loaded: LoadedModel,
+    records: Sequence[Any],
+    *,
+    held_out_only: bool = True,
+    feature_cache_dir: str | Path | None = None,
+) -> dict:
     """The model's metrics on ``records`` (by default only their held-out items, split by
-    the model's own ``eval_fraction``)."""
+    the model's own ``eval_fraction``). A fast-refresh model with ``feature_cache_dir``
+    reads the cached backbone features (a refresh has just cached them) instead of running
+    the backbone again."""
     if held_out_only:
         records = split_records(records, loaded.config.eval_fraction)[1]
     examples = build_examples(records, loaded.config, loaded.encoder, loaded.space)
     if not examples:
         return {"primary": None, "primary_name": "", "examples": 0}
-    outputs = _predict(loaded, examples)
+    if feature_cache_dir and loaded.meta.get("mode") == "fast":
+        model = loaded.model
+        attach_features(
+            examples,
+            backbone=model.backbone,
+            pad_token_id=int(loaded.encoder.tokenizer.pad_token_id or 0),
+            token_kind=loaded.config.kind in TOKEN_KINDS,
+            layers=model.layers,
+            identity=backbone_identity(loaded.backbone_dir),
+            cache_dir=Path(feature_cache_dir),
+            device=loaded.device,
+            autocast_dtype=loaded.autocast_dtype,
+            batch_size=loaded.config.per_device_eval_batch_size,
+        )
+        outputs = predict(
+            FeatureRewardModel(model.head, loaded.config.kind),
+            examples,
+            kind=loaded.config.kind,
+            collate=loaded.collate,
+            device=loaded.device,
+            autocast_dtype=loaded.autocast_dtype,
+            batch_size=loaded.config.per_device_eval_batch_size,
+        )
+    else:
+        outputs = _predict(loaded, examples)
     metrics = compute_metrics(
         loaded.config.kind, examples, outputs, loaded.space, loaded.config.threshold
     )
