@@ -20,6 +20,14 @@ class Project(BaseModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The latest published versions, kept by the publish services: new annotations pin these,
+    # and the request's membership query joins them, so the save path needs no extra query.
+    published_taxonomy = models.ForeignKey(
+        "annotator.Taxonomy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_rubric = models.ForeignKey(
+        "annotator.Rubric", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [

@@ -31,7 +31,9 @@ def project_get_for_member(
     if project_ids and project_id not in project_ids:
         raise Http404
     membership = (
-        ProjectMembership.objects.select_related("project")
+        ProjectMembership.objects.select_related(
+            "project", "project__published_taxonomy", "project__published_rubric"
+        )
         .filter(project_id=project_id, user=user)
         .first()
     )

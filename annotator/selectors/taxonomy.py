@@ -29,6 +29,10 @@ _rubric_cache: dict[tuple[int, object], RubricCatalog] = {}
 
 
 def taxonomy_published_latest(*, project: Project) -> Taxonomy | None:
+    """The version new annotations pin. Uses the project's joined pointer when the caller
+    loaded it in this request (project_get_for_member does); otherwise reads it fresh."""
+    if Project._meta.get_field("published_taxonomy").is_cached(project):
+        return project.published_taxonomy
     return (
         Taxonomy.objects.filter(project=project, status=Taxonomy.Status.PUBLISHED)
         .order_by("-version")
@@ -37,6 +41,9 @@ def taxonomy_published_latest(*, project: Project) -> Taxonomy | None:
 
 
 def rubric_published_latest(*, project: Project) -> Rubric | None:
+    """Like taxonomy_published_latest, for rubrics."""
+    if Project._meta.get_field("published_rubric").is_cached(project):
+        return project.published_rubric
     return (
         Rubric.objects.filter(project=project, status=Rubric.Status.PUBLISHED)
         .order_by("-version")

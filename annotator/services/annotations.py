@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from annotator.models import (
@@ -116,16 +116,22 @@ def annotation_create(
     """
     if status not in (Status.DRAFT, Status.SUBMITTED):
         raise ApplicationError("A new annotation is a draft or submitted.", field="status")
-    existing = _existing_for_client_id(item=item, client_id=client_id, author=author, judge=judge)
-    if existing is not None:
-        return existing, False
+    # One query answers both "is this a replay?" and "does this author already have one?".
+    clash = Q(project_id=item.project_id, client_id=client_id)
     if author is not None:
-        other = Annotation.objects.filter(item=item, author=author).only("pk").first()
-        if other is not None:
-            raise Conflict(
-                "You already have an annotation on this item; update it instead.",
-                extra={"current_id": other.pk},
-            )
+        clash |= Q(item=item, author=author)
+    found = list(Annotation.objects.filter(clash).values_list("pk", "client_id")[:2])
+    if any(found_client_id == client_id for _, found_client_id in found):
+        existing = _existing_for_client_id(
+            item=item, client_id=client_id, author=author, judge=judge
+        )
+        if existing is not None:
+            return existing, False
+    if found:
+        raise Conflict(
+            "You already have an annotation on this item; update it instead.",
+            extra={"current_id": found[0][0]},
+        )
     project = item.project
     annotation = Annotation(
         project=project,

@@ -70,7 +70,10 @@ def _publish(version: Versioned) -> Versioned:
         raise ApplicationError("Cannot publish an empty version.", field="status")
     version.status = "published"
     version.published_at = timezone.now()
-    version.save(update_fields=["status", "published_at", "updated_at"])
+    with transaction.atomic():
+        version.save(update_fields=["status", "published_at", "updated_at"])
+        pointer = "published_taxonomy" if isinstance(version, Taxonomy) else "published_rubric"
+        Project.objects.filter(pk=version.project_id).update(**{pointer: version})
     return version
 
 

@@ -75,6 +75,7 @@ class ItemAnnotationViewSet(ProjectScopedViewSet):
         data = s.AnnotationCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         item = get_object_or_404(item_list(project=self.project), pk=item_id)
+        item.project = self.project  # loaded with its published versions for this request
         values = data.validated_data
         annotation, created = annotation_create(
             item=item,
