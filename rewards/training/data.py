@@ -205,14 +205,17 @@ class Encoder:
             for s, sentence in enumerate(passage.get("sentences") or []):
                 overlap = len(words & set(_WORDS.findall(sentence.lower())))
                 scored.append((-overlap, p, s, sentence))
+        if not scored:
+            return []
         scored.sort()
+        # One batched tokenizer call: per-sentence calls were most of building the examples.
+        encoded = self.tokenizer([x[3] for x in scored], add_special_tokens=False)["input_ids"]
         chosen: list[tuple[int, int, str, list[int]]] = []
         used = 0
-        for _neg, p, s, sentence in scored:
-            ids = self.ids(sentence)
+        for (_neg, p, s, sentence), ids in zip(scored, encoded, strict=True):
             if used + len(ids) > budget:
                 continue
-            chosen.append((p, s, sentence, ids))
+            chosen.append((p, s, sentence, list(ids)))
             used += len(ids)
         chosen.sort()
         out: list[int] = []
