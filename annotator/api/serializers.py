@@ -14,6 +14,7 @@ from annotator.models import (
     Annotation,
     ApiToken,
     ErrorType,
+    Item,
     ProjectMembership,
     RegionLabel,
     Response,
@@ -220,6 +221,48 @@ class ItemOutputSerializer(serializers.Serializer):
     annotation_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     responses = ResponseOutputSerializer(many=True)
+
+
+def iso_datetime(value: Any) -> str | None:
+    """DRF's DateTimeField rendering for UTC datetimes (ISO 8601 with a Z)."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def item_to_dict(item: Item) -> dict[str, Any]:
+    """Render an item exactly as ItemOutputSerializer does, without DRF's per-field machinery.
+
+    The item list is the hottest read: DRF spends ~1 ms per item walking fields, this loop a
+    few microseconds. ItemOutputSerializer stays the schema; a test keeps the two identical.
+    """
+    return {
+        "id": item.pk,
+        "external_id": item.external_id,
+        "prompt": item.prompt,
+        "messages": item.messages,
+        "context": item.context,
+        "metadata": item.metadata,
+        "is_gold": item.is_gold,
+        "annotation_count": item.annotation_count,
+        "created_at": iso_datetime(item.created_at),
+        "responses": [
+            {
+                "id": r.pk,
+                "index": r.index,
+                "kind": r.kind,
+                "model_name": r.model_name,
+                "text": r.text,
+                "steps": r.steps,
+                "image_url": r.image_url,
+                "image_width": r.image_width,
+                "image_height": r.image_height,
+                "metadata": r.metadata,
+            }
+            for r in item.responses.all()
+        ],
+    }
 
 
 class AssignmentOutputSerializer(serializers.Serializer):

@@ -74,12 +74,12 @@ class ItemViewSet(ProjectScopedViewSet):
     @extend_schema(parameters=ITEM_FILTERS, responses=s.ItemOutputSerializer(many=True))
     def list(self, request: Request, project_id: int) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(s.ItemOutputSerializer(page, many=True).data)
+        return self.get_paginated_response([s.item_to_dict(item) for item in page])
 
     @extend_schema(responses=s.ItemOutputSerializer)
     def retrieve(self, request: Request, project_id: int, pk: int) -> Response:
         item = get_object_or_404(item_list(project=self.project), pk=pk)
-        return Response(s.ItemOutputSerializer(item).data)
+        return Response(s.item_to_dict(item))
 
     @extend_schema(request=None, responses={200: s.AssignmentOutputSerializer, 204: None})
     @action(detail=False, methods=["post"], url_path="next")
@@ -91,7 +91,7 @@ class ItemViewSet(ProjectScopedViewSet):
             return Response(status=status.HTTP_204_NO_CONTENT)
         item = item_list(project=self.project).get(pk=item.pk)
         return Response(
-            s.AssignmentOutputSerializer({"item": item, "expires_at": assignment.expires_at}).data
+            {"item": s.item_to_dict(item), "expires_at": s.iso_datetime(assignment.expires_at)}
         )
 
     @extend_schema(request=None, responses={204: None})
