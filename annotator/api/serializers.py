@@ -496,6 +496,105 @@ class AnnotationOutputSerializer(serializers.Serializer):
     missing_info = MissingInfoOutputSerializer(many=True)
 
 
+def _key(obj: Any) -> str | None:
+    return None if obj is None else obj.key
+
+
+def annotation_to_dict(a: Annotation) -> dict[str, Any]:
+    """Render an annotation exactly as AnnotationOutputSerializer does (that class stays the
+    schema; a test keeps the two identical). Used on the save path, where DRF's nested
+    serializers cost more than the database work."""
+    judge = a.judge
+    return {
+        "id": a.pk,
+        "item": a.item_id,
+        "client_id": str(a.client_id),
+        "author": a.author.username if a.author_id else None,
+        "judge": None
+        if judge is None
+        else {
+            "id": judge.pk,
+            "name": judge.name,
+            "kind": judge.kind,
+            "model_name": judge.model_name,
+            "prompt_version": judge.prompt_version,
+        },
+        "status": a.status,
+        "version": a.version,
+        "taxonomy_version": a.taxonomy.version if a.taxonomy_id else None,
+        "rubric_version": a.rubric.version if a.rubric_id else None,
+        "time_spent_ms": a.time_spent_ms,
+        "metadata": a.metadata,
+        "created_at": iso_datetime(a.created_at),
+        "updated_at": iso_datetime(a.updated_at),
+        "submitted_at": iso_datetime(a.submitted_at),
+        "reviewed_at": iso_datetime(a.reviewed_at),
+        "spans": [
+            {
+                "response": u.response.index,
+                "start": u.start,
+                "end": u.end,
+                "error_type": u.error_type.key,
+                "severity": u.severity,
+                "comment": u.comment,
+                "confidence": u.confidence,
+            }
+            for u in a.spans.all()
+        ],
+        "steps": [
+            {
+                "response": u.response.index,
+                "step_index": u.step_index,
+                "rating": u.rating,
+                "error_type": _key(u.error_type),
+                "comment": u.comment,
+            }
+            for u in a.steps.all()
+        ],
+        "regions": [
+            {
+                "response": u.response.index,
+                "shape": u.shape,
+                "points": [[float(x), float(y)] for x, y in u.points],
+                "error_type": u.error_type.key,
+                "severity": u.severity,
+                "comment": u.comment,
+            }
+            for u in a.regions.all()
+        ],
+        "rubric_scores": [
+            {
+                "response": u.response.index,
+                "criterion": u.criterion.key,
+                "score": u.score,
+                "rationale": u.rationale,
+            }
+            for u in a.rubric_scores.all()
+        ],
+        "preferences": [
+            {
+                "response_a": u.response_a.index,
+                "response_b": u.response_b.index,
+                "value": u.value,
+                "rationale": u.rationale,
+                "criterion": _key(u.criterion),
+            }
+            for u in a.preferences.all()
+        ],
+        "critiques": [{"response": u.response.index, "text": u.text} for u in a.critiques.all()],
+        "missing_info": [
+            {
+                "response": u.response.index,
+                "error_type": u.error_type.key,
+                "passage_index": u.passage_index,
+                "sentence_indices": u.sentence_indices,
+                "comment": u.comment,
+            }
+            for u in a.missing_info.all()
+        ],
+    }
+
+
 class AnnotationBulkOutputSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     existing = serializers.IntegerField()

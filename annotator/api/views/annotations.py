@@ -46,7 +46,7 @@ def _units(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _render(annotation: Annotation) -> dict[str, Any]:
-    return s.AnnotationOutputSerializer(annotation).data
+    return s.annotation_to_dict(annotation)
 
 
 def _with_conflict_state(call: Callable[[], Annotation]) -> Annotation:
@@ -127,7 +127,7 @@ class AnnotationViewSet(ProjectScopedViewSet):
     @extend_schema(parameters=ANNOTATION_FILTERS, responses=s.AnnotationOutputSerializer(many=True))
     def list(self, request: Request, project_id: int) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(s.AnnotationOutputSerializer(page, many=True).data)
+        return self.get_paginated_response([_render(a) for a in page])
 
     @extend_schema(responses=s.AnnotationOutputSerializer)
     def retrieve(self, request: Request, project_id: int, pk: int) -> Response:
