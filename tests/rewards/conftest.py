@@ -45,19 +45,38 @@ def label_items(project: Any, author: Any, count: int = 12, prefix: str = "item"
             kind = "irrelevant" if re.search(r"cat|rain", sentence) else None
             kind = "wrong-grounding" if "paris" in sentence else kind
             if kind:
-                spans.append({"response": 0, "start": start, "end": start + len(sentence),
-                              "error_type": kind})  # fmt: skip
-        annotation_create(item=item, author=author, client_id=uuid.uuid4(), status="submitted",
-                          units={"spans": spans}, metadata={"labelled_responses": [0]})  # fmt: skip
+                spans.append(
+                    {
+                        "response": 0,
+                        "start": start,
+                        "end": start + len(sentence),
+                        "error_type": kind,
+                    }
+                )
+        annotation_create(
+            item=item,
+            author=author,
+            client_id=uuid.uuid4(),
+            status="submitted",
+            units={"spans": spans},
+            metadata={"labelled_responses": [0]},
+        )
         items.append(item)
     return items
 
 
 TINY_HYPERPARAMETERS = {
-    "num_train_epochs": 3, "per_device_train_batch_size": 4, "eval_fraction": 0.3,
-    "logging_steps": 1, "bf16": False, "learning_rate": 0.005, "num_threads": 1,
-}  # fmt: skip
+    "num_train_epochs": 3,
+    "per_device_train_batch_size": 4,
+    "eval_fraction": 0.3,
+    "logging_steps": 1,
+    "bf16": False,
+    "learning_rate": 0.005,
+    "num_threads": 1,
+}
 
 
 # The real worker process of the integration tests (tests/rewards/test_worker.py).
+# Chromium against a live server (tests/rewards/test_e2e_training.py).
+from tests.e2e.conftest import browser, frontend_dist, live, new_page, shoot  # noqa: E402, F401
 from tests.integration.conftest import celery_worker  # noqa: E402, F401

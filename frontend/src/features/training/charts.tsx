@@ -55,7 +55,7 @@ export function LineChart(props: { title: string; xLabel: string; series: Series
       ))}
       {props.series.length > 1 &&
         props.series.map((s, i) => (
-          <text key={s.label} x={width - 12} y={top + 12 + i * 14} textAnchor="end" className="chart-note" fill={s.color}>
+          <text key={s.label} x={width - 12} y={top + 12 + i * 14} textAnchor="end" className="chart-note" style={{ fill: s.color }}>
             ■ {s.label}
           </text>
         ))}
