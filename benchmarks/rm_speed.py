@@ -47,8 +47,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import torch  # noqa: E402
 
 from benchmarks.rm_quality import DATA, qa_feedback_records  # noqa: E402
-from rewards.training.config import FGRLHF_CATEGORIES, TrainConfig, resolve_backbone  # noqa: E402
-from rewards.training.data import Encoder, build_examples, label_space  # noqa: E402
+from rewards.training.config import (  # noqa: E402
+    FGRLHF_CATEGORIES,
+    SpanCategory,
+    TrainConfig,
+    resolve_backbone,
+)
+from rewards.training.data import Encoder, build_examples, label_space, span_input  # noqa: E402
 from rewards.training.heads import load_tokenizer  # noqa: E402
 from rewards.training.loop import StepInfo, train  # noqa: E402
 from rewards.training.scoring import load_model, score  # noqa: E402
@@ -301,21 +306,38 @@ def bench_scoring(artifact: str, count: int) -> dict[str, Any]:
     ]
     loaded = load_model(artifact)
     score(loaded, inputs[:8])  # warm-up
-    tokenizer = load_tokenizer(resolve_backbone(loaded.config.model_name_or_path))
     t0 = time.perf_counter()
     score(loaded, inputs)
     seconds = time.perf_counter() - t0
+    tokenizer = loaded.encoder.tokenizer
     response_tokens = sum(
         len(tokenizer(i["text"], add_special_tokens=False)["input_ids"]) for i in inputs
     )
-    examples = sum(1 for _ in inputs) * len(loaded.space.groups)
+    # What the backbone reads: every category's input (question, response, separators and,
+    # for factuality, passages).
+    model_tokens = 0
+    for group in loaded.space.groups:
+        category = SpanCategory(
+            group["name"], tuple(group["error_types"]), group["segmentation"], group["use_context"]
+        )
+        for i in inputs:
+            ids, _targets, _segments = span_input(
+                loaded.encoder, category, prompt=i["prompt"], text=i["text"], context=i["context"]
+            )
+            model_tokens += len(ids)
     print(
-        f"scoring {len(inputs)} responses ({examples} model inputs): {seconds:.1f}s, "
-        f"{response_tokens / seconds:.0f} response tokens/s, "
-        f"{len(inputs) / seconds:.1f} responses/s",
+        f"scoring {len(inputs)} responses ({len(inputs) * len(loaded.space.groups)} model inputs): "
+        f"{seconds:.1f}s, {response_tokens / seconds:.0f} response tokens/s, "
+        f"{model_tokens / seconds:.0f} model-input tokens/s, {len(inputs) / seconds:.1f} "
+        "responses/s",
         flush=True,
     )
-    return {"seconds": seconds, "responses": len(inputs), "response_tokens": response_tokens}
+    return {
+        "seconds": seconds,
+        "responses": len(inputs),
+        "response_tokens": response_tokens,
+        "model_tokens": model_tokens,
+    }
 
 
 def main() -> None:
@@ -327,6 +349,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument("--new", type=int, default=20)
+    parser.add_argument("--score-artifact", default="", help="Only score with this model folder.")
     args = parser.parse_args()
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
@@ -334,6 +357,9 @@ def main() -> None:
         f"{torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported()}",
         flush=True,
     )
+    if args.score_artifact:
+        bench_scoring(args.score_artifact, 400)
+        return
     if args.only in ("train", "all"):
         bench_training(args)
     if args.only in ("latency", "all"):
