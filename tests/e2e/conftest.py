@@ -68,8 +68,18 @@ def frontend_dist() -> Iterator[Path]:
     finders.get_finder.cache_clear()
 
 
+_SHARED: dict[str, Any] = {}
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
+    """The session's one Chromium. Other test packages import this fixture into their own
+    conftest, which makes pytest register one session fixture per import; Playwright's sync
+    API cannot run twice at once in a thread, so every registration shares the first one's
+    browser, and only that one closes it."""
+    if "browser" in _SHARED:
+        yield _SHARED["browser"]
+        return
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only e2e needs it
 
     if not Path(CHROMIUM).exists():
@@ -79,8 +89,12 @@ def browser() -> Iterator[Any]:
         )
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+        _SHARED["browser"] = browser
+        try:
+            yield browser
+        finally:
+            _SHARED.pop("browser", None)
+            browser.close()
 
 
 class PageProblems:
