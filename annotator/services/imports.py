@@ -14,13 +14,15 @@ has annotations is an error, because labels point into its stored text (DESIGN Â
 from __future__ import annotations
 
 import gc
+import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files import File
@@ -153,7 +155,7 @@ def _plan(project: Project, records: Sequence[ItemRecord], errors: LineErrors) -
 
 
 def _insert_rows(model: type[Any], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """``INSERT`` many rows, up to ROWS_PER_INSERT per statement.
+    """``INSERT`` many rows, up to ROWS_PER_INSERT per statement (``COPY`` on PostgreSQL).
 
     Used instead of ``bulk_create`` for items and responses: building 50,000 model
     instances and compiling their INSERTs cost ~10 s for 10,000 items, against well under a
@@ -163,13 +165,21 @@ def _insert_rows(model: type[Any], fields: Sequence[str], rows: Sequence[Sequenc
     """
     if not rows:
         return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    if connection.vendor == "postgresql":
+        # COPY streams the rows in one command: ~5x the multi-row INSERTs, whose thousands
+        # of parameters psycopg binds on the client side.
+        copy_sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+            for start in range(0, len(rows), ROWS_PER_INSERT):
+                copy.write(_copy_text(rows[start : start + ROWS_PER_INSERT]))
+        return
     # On SQLite, write "?" and use the DB-API connection itself (same connection, same
     # transaction): Django's cursor rewrites %s to ? with a regex over every 1,000-placeholder
     # statement, a sixth of the write time.
     sqlite = connection.vendor == "sqlite"
     mark = "?" if sqlite else "%s"
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
     one = "(" + ", ".join([mark] * len(fields)) + ")"
     limit = connection.features.max_query_params or 10**5
     per = max(1, min(ROWS_PER_INSERT, limit // len(fields)))
@@ -184,14 +194,44 @@ def _insert_rows(model: type[Any], fields: Sequence[str], rows: Sequence[Sequenc
             execute(sql, [value for row in chunk for value in row])
 
 
-def _json_adapter() -> Callable[[Any], Any]:
-    """The backend's JSON adaptation, bound once (``connection`` is a thread-local proxy)
-    and with the empty list and object adapted once: most responses have no steps."""
-    adapt = connection.ops.adapt_json_value
-    empty = {list: adapt([], None), dict: adapt({}, None)}
+# COPY's text format: backslash escapes for the four characters that delimit its fields.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
-    def to_db(value: Any) -> Any:
-        return adapt(value, None) if value else empty[type(value)]
+
+def _copy_field(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"no COPY text for {type(value).__name__}")
+
+
+def _copy_text(rows: Sequence[Sequence[Any]]) -> str:
+    """Rows in COPY's text format (tab-separated, one line per row, ``\\N`` for NULL):
+    writing it in one piece beats psycopg's row-by-row ``write_row`` by ~3x."""
+    return "".join("\t".join(map(_copy_field, row)) + "\n" for row in rows)
+
+
+def _json_adapter() -> Callable[[Any], str]:
+    """JSON values as the text both backends store: orjson writes it (the standard encoder
+    took a quarter of a PostgreSQL import), the empty list and object are written once (most
+    responses have no steps). Values come from the upload's JSON (finite numbers, no NaN);
+    integers beyond 64 bits, which orjson refuses, go through the standard encoder."""
+    empty = {list: "[]", dict: "{}"}
+
+    def to_db(value: Any) -> str:
+        if not value:
+            return empty[type(value)]
+        try:
+            return orjson.dumps(value).decode()
+        except orjson.JSONEncodeError:
+            return json.dumps(value, ensure_ascii=False)
 
     return to_db
 

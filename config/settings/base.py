@@ -97,7 +97,9 @@ def database_config() -> dict[str, object]:
     config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        config["CONN_MAX_AGE"] = 0
+        # Persistent connections: opening one and running the PRAGMAs below cost more than
+        # a whole save. Each gunicorn sync worker and Celery process keeps its own.
+        config["CONN_MAX_AGE"] = None
         config["OPTIONS"] = {
             # IMMEDIATE takes the write lock at BEGIN, so two writers queue on the busy timeout
             # instead of failing with "database is locked" when a read upgrades to a write.

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from annotator.api import serializers as s
 from annotator.api.base import ProjectScopedViewSet, Role
-from annotator.selectors.items import item_list
+from annotator.selectors.items import item_list, response_rows_by_item
 from annotator.services.assignments import assignment_release, item_next_for_annotator
 
 LABELLING_ROLES = (Role.ANNOTATOR, Role.REVIEWER)
@@ -69,12 +69,13 @@ class ItemViewSet(ProjectScopedViewSet):
             "annotated_by": request.query_params.get("annotated_by"),
             "search": request.query_params.get("search"),
         }
-        return item_list(project=self.project, filters=filters)
+        return item_list(project=self.project, filters=filters, with_responses=False)
 
     @extend_schema(parameters=ITEM_FILTERS, responses=s.ItemOutputSerializer(many=True))
     def list(self, request: Request, project_id: int) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([s.item_to_dict(item) for item in page])
+        rows = response_rows_by_item(item.pk for item in page)
+        return self.get_paginated_response([s.item_to_dict(i, rows.get(i.pk, [])) for i in page])
 
     @extend_schema(responses=s.ItemOutputSerializer)
     def retrieve(self, request: Request, project_id: int, pk: int) -> Response:

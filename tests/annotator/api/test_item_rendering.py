@@ -13,7 +13,7 @@ from annotator.api.serializers import (
     annotation_to_dict,
     item_to_dict,
 )
-from annotator.models import Item
+from annotator.models import Item, Response
 from annotator.selectors.annotations import annotation_base_queryset
 from annotator.selectors.items import item_list
 from tests.factories import make_item
@@ -34,10 +34,23 @@ def test_item_to_dict_matches_item_output_serializer(project):
 
 
 def test_list_endpoint_uses_the_same_shape(project, item, annotator_user, client_for):
+    """The list page reads responses as rows (response_rows_by_item), not instances."""
+    make_item(project, "steps", texts=("a", "b"))
+    Response.objects.filter(item__external_id="steps", index=1).update(
+        kind="steps", steps=["one", "two \u2028"], metadata={"t": 0.5, "k": [None]}
+    )
     body = client_for(annotator_user).get(f"/api/v1/projects/{project.pk}/items/").json()
     rendered = body["results"][0]
     assert rendered["responses"][0]["text"] == item.responses.get(index=0).text
     assert rendered["created_at"].endswith("Z")
+    documented = {
+        i.pk: json.loads(JSONRenderer().render(ItemOutputSerializer(i).data))
+        for i in item_list(project=project)
+    }
+    assert len(body["results"]) == 2
+    for result in body["results"]:
+        assert result == documented[result["id"]]
+    assert body["results"][1]["responses"][1]["steps"] == ["one", "two \u2028"]
 
 
 def test_annotation_to_dict_matches_annotation_output_serializer(

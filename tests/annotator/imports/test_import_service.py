@@ -55,6 +55,30 @@ def test_jsonl_creates_items_with_every_field_and_response_kind(project, admin_u
     assert not default_storage.exists(job.file_path)  # the upload is removed when done
 
 
+def test_text_and_json_with_delimiters_survive_the_bulk_write(project, admin_user):
+    """COPY's text format (PostgreSQL) and the multi-row INSERT (SQLite) store tabs, newlines,
+    backslashes, a literal \\N and big integers exactly as uploaded."""
+    tricky = "a\tb\nc\r\nd \\ e \\N f\\t \u2028 \U0001f600"
+    big = 2**70
+    rec = record("t", tricky, "", metadata={"note": tricky, "big": big, "nested": [None, True]})
+    rec["prompt"] = tricky
+    rec["responses"].append({"kind": "steps", "steps": [tricky, "\\N"]})
+    job = run_import(project, admin_user, jsonl(rec))
+
+    assert job.status == ImportJob.Status.SUCCEEDED, job.errors
+    item = Item.objects.get(project=project, external_id="t")
+    assert item.prompt == tricky
+    assert item.metadata == {"note": tricky, "big": big, "nested": [None, True]}
+    rows = list(item.responses.order_by("index"))
+    assert [r.text for r in rows] == [tricky, "", ""]
+    assert rows[2].steps == [tricky, "\\N"]
+    assert rows[0].image_width is None
+    assert rows[0].metadata == {}
+    # Importing the same file again finds every value unchanged.
+    again = run_import(project, admin_user, jsonl(rec))
+    assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 1)
+
+
 def test_json_list_and_csv_store_the_same_items_as_jsonl(project, admin_user, settings):
     records = [
         record("a", "A0", "A1", context=[{"title": "T", "sentences": ["s"]}], metadata={"k": 1}),
