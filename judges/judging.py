@@ -10,7 +10,7 @@ fails the whole item with the reason, and nothing of it is stored.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -204,6 +204,43 @@ def _error_type(spec: RunSpec, key: Any, unit: str, where: str) -> ErrorTypeInfo
     return error_type
 
 
+def _check_span_bounds(where: str, start: Any, end: Any, index: int, text: str) -> None:
+    if start is None or end is None or not 0 <= start < end <= len(text):
+        raise OutputError(
+            f"{where}: span [{start}, {end}) is outside response {index} ({len(text)} code points)."
+        )
+
+
+def _check_step(where: str, step_index: Any, count: int, rating: Any) -> None:
+    if step_index is None or not 0 <= step_index < count:
+        raise OutputError(f"{where}.step_index {step_index} is outside the {count} steps.")
+    if isinstance(rating, bool) or rating not in (-1, 0, 1):
+        raise OutputError(f"{where}.rating must be -1, 0 or 1.")
+
+
+def check_units(
+    item: ItemInfo, spec: RunSpec, units: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> None:
+    """Check spans and steps made without the output parsers below (``reward_model``
+    judges) as strictly: on a response of the right kind, inside its bounds, of an error type
+    of the taxonomy for the unit kind. Raises OutputError naming the first unit that is not."""
+    for i, span in enumerate(units.get("spans", ())):
+        where = f"spans[{i}]"
+        response = item.response(span["response"])
+        if response is None or response.kind != "text":
+            raise OutputError(f"{where}: the item has no text response {span['response']}.")
+        _check_span_bounds(where, span["start"], span["end"], response.index, response.text)
+        _error_type(spec, span["error_type"], "span", where)
+    for i, step in enumerate(units.get("steps", ())):
+        where = f"steps[{i}]"
+        response = item.response(step["response"])
+        if response is None or response.kind != "steps":
+            raise OutputError(f"{where}: the item has no steps response {step['response']}.")
+        _check_step(where, step["step_index"], len(response.steps), step["rating"])
+        if step.get("error_type"):
+            _error_type(spec, step["error_type"], "step", where)
+
+
 def _int(entry: Mapping[str, Any], name: str, where: str) -> int | None:
     value = entry.get(name)
     if value is None:
@@ -244,11 +281,7 @@ def _spans(item: ItemInfo, spec: RunSpec, prompt: Prompt, text: str, out: ItemOu
         start, end = _int(entry, "start", where), _int(entry, "end", where)
         placed: Placement | None = None
         if start is not None or end is not None:
-            if start is None or end is None or not 0 <= start < end <= len(response_text):
-                raise OutputError(
-                    f"{where}: span [{start}, {end}) is outside response {index} "
-                    f"({len(response_text)} code points)."
-                )
+            _check_span_bounds(where, start, end, index, response_text)
             if response_text[start:end] == quote:
                 placed = Placement(start, end, "offsets")
         result = placed or place_quote(response_text, quote, cursor)
@@ -278,14 +311,11 @@ def _steps(item: ItemInfo, spec: RunSpec, prompt: Prompt, text: str, out: ItemOu
         if not isinstance(entry, dict):
             raise OutputError(f"{where} must be an object.")
         step_index = _int(entry, "step_index", where)
-        if step_index is None or not 0 <= step_index < count:
-            raise OutputError(f"{where}.step_index {step_index} is outside the {count} steps.")
+        rating = entry.get("rating")
+        _check_step(where, step_index, count, rating)
         if step_index in seen:
             raise OutputError(f"{where}: step {step_index} is rated twice.")
         seen.add(step_index)
-        rating = entry.get("rating")
-        if isinstance(rating, bool) or rating not in (-1, 0, 1):
-            raise OutputError(f"{where}.rating must be -1, 0 or 1.")
         key = entry.get("error_type")
         error_type = _error_type(spec, key, "step", where).key if key not in (None, "") else None
         comment = _string(entry, "explanation", where, required=False)[:MAX_RATIONALE]

@@ -20,3 +20,16 @@ def judge_run_execute(run_id: int) -> None:
     from judges.services.execution import judge_run_execute as service  # noqa: PLC0415
 
     service(run_id=run_id)
+
+
+@shared_task(
+    name="judges.judge_runs_requeue_stalled",
+    queue=CeleryQueue.DEFAULT,
+    soft_time_limit=50,
+    time_limit=60,
+)
+def judge_runs_requeue_stalled() -> int:
+    """Beat: requeue the judge runs whose worker went silent (judges.services.runs)."""
+    from judges.services.runs import judge_runs_requeue_stalled as service  # noqa: PLC0415
+
+    return len(service())

@@ -16,7 +16,7 @@ from rest_framework import serializers
 from annotator.models import Judge
 from judges.kinds import DEVICES, DTYPES, STRUCTURED_OUTPUT
 from judges.models import JudgeCalibration, JudgeResult, JudgeRun, JudgeTask
-from judges.services.runs import TASKS_BY_KIND
+from judges.services.runs import judge_tasks
 
 MAX_IDS = 100_000
 
@@ -131,7 +131,7 @@ class JudgeOutputSerializer(serializers.Serializer):
         return bool(os.environ.get(name)) if name else None
 
     def get_tasks(self, judge: Judge) -> list[str]:
-        return sorted(TASKS_BY_KIND[Judge.Kind(judge.kind)])
+        return judge_tasks(judge=judge)
 
 
 # --- runs --------------------------------------------------------------------------------------

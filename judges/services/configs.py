@@ -1,5 +1,5 @@
 """Judges and their configuration: create and update, validated against the allowlist, the
-checkpoint folders and the project's taxonomy."""
+checkpoint folders, the project's taxonomy and its reward models."""
 
 from __future__ import annotations
 
@@ -13,15 +13,77 @@ from annotator.selectors.taxonomy import taxonomy_catalog, taxonomy_published_la
 from core.exceptions import ApplicationError
 from core.outbound import BlockedDestination, OutboundPolicy
 from judges.kinds import allowed_hosts, checkpoint_allowed, config_validate
-from judges.models import JudgeConfiguration, ProjectJudgePolicy
+from judges.models import JudgeConfiguration, JudgeTask, ProjectJudgePolicy
+from rewards.models import RewardModel, RewardModelVersion
+from rewards.selectors import reward_model_get_active, reward_model_list
 
 Kind = Judge.Kind
+# The judge task each reward model kind can do (rubric and preference models mark nothing).
+TASK_BY_REWARD_MODEL_KIND = {
+    RewardModel.Kind.SPAN: JudgeTask.SPANS,
+    RewardModel.Kind.STEP: JudgeTask.STEPS,
+}
 
 
 def project_allowed_hosts(*, project: Project) -> frozenset[str]:
     """FINEGRAIN_JUDGE_ALLOWED_HOSTS plus the project's judge policy (admin-only)."""
     policy = ProjectJudgePolicy.objects.filter(project=project).first()
     return allowed_hosts(policy.allowed_hosts if policy else [])
+
+
+def _reward_model_error(message: str) -> ApplicationError:
+    return ApplicationError(f"config.reward_model: {message}", field="config.reward_model")
+
+
+def judge_reward_model(*, project: Project, config: Mapping[str, Any]) -> RewardModel:
+    """The span or step reward model a ``reward_model`` judge's ``config`` names.
+
+    Raises ApplicationError naming ``config.reward_model`` when no reward model of
+    ``project`` has that id (another project's id reads as missing) or it is a rubric or
+    preference model.
+    """
+    model = reward_model_list(project=project).filter(pk=config["reward_model"]).first()
+    if model is None:
+        raise _reward_model_error(f"No reward model {config['reward_model']} in this project.")
+    if model.kind not in TASK_BY_REWARD_MODEL_KIND:
+        raise _reward_model_error(
+            f"{model.name!r} is a {model.kind} reward model; judges use span or step models."
+        )
+    return model
+
+
+def judge_reward_model_version(
+    *, project: Project, config: Mapping[str, Any], task: str, version_id: int | None = None
+) -> RewardModelVersion:
+    """The version a ``reward_model`` judge scores ``task`` with: ``version_id`` (a run's
+    pinned version) or else the reward model's active version.
+
+    Raises ApplicationError naming the field: ``config.reward_model`` (see
+    ``judge_reward_model``; no active version; the pinned version is gone) or ``task`` (a span
+    model cannot rate steps, nor a step model mark spans).
+    """
+    model = judge_reward_model(project=project, config=config)
+    if TASK_BY_REWARD_MODEL_KIND[RewardModel.Kind(model.kind)] != task:
+        raise ApplicationError(
+            f"Reward model {model.name!r} is a {model.kind} model: it can run the "
+            f"{TASK_BY_REWARD_MODEL_KIND[RewardModel.Kind(model.kind)]} task only.",
+            field="task",
+        )
+    if version_id is not None:
+        version = model.versions.filter(pk=version_id).first()
+        if version is None:
+            raise _reward_model_error(
+                f"Version {version_id} of {model.name!r}, which this run started with, is gone."
+            )
+    else:
+        version = reward_model_get_active(reward_model=model)
+        if version is None:
+            raise _reward_model_error(
+                f"Reward model {model.name!r} has no active version yet: train it (or activate "
+                "a version) first."
+            )
+    version.reward_model = model
+    return version
 
 
 def _check_environment(project: Project, kind: str, config: Mapping[str, Any]) -> None:
@@ -50,6 +112,8 @@ def _check_environment(project: Project, kind: str, config: Mapping[str, Any]) -
                     "project's published taxonomy.",
                     field=f"config.rules[{i}].error_type",
                 )
+    elif kind == Kind.REWARD_MODEL:
+        judge_reward_model(project=project, config=config)
 
 
 def _model_name(kind: str, config: Mapping[str, Any], given: str) -> str:
@@ -61,6 +125,10 @@ def _model_name(kind: str, config: Mapping[str, Any], given: str) -> str:
         return given or str(config["checkpoint_path"]).rstrip("/").rsplit("/", 1)[-1]
     if kind == Kind.RULES:
         return given or "rules"
+    if kind == Kind.REWARD_MODEL and not given:
+        # Checked by _check_environment first: the reward model exists in the project.
+        name = RewardModel.objects.filter(pk=config["reward_model"]).values_list("name", flat=True)
+        return next(iter(name), "")
     return given
 
 

@@ -3,10 +3,10 @@
 Life of a run: claim the row (QUEUED → RUNNING under ``select_for_update``; a RUNNING row
 whose heartbeat is stale is taken over, up to MAX_ATTEMPTS), fix the item set
 (``item_id_max``), prepare the backend — failing the run with a reason when it cannot start
-(no API key, host not allowlisted, checkpoint missing, reward-model registry absent) — then
-judge items with at most ``max_concurrency`` in flight. Worker threads only call the model
-and check its output (judges.judging); this thread alone touches the database: every
-FLUSH_EVERY results or FLUSH_INTERVAL_S seconds it stores the annotations
+(no API key, host not allowlisted, checkpoint missing, reward model without an active
+version) — then judge items with at most ``max_concurrency`` in flight. Worker threads only
+call the model and check its output (judges.judging); this thread alone touches the
+database: every FLUSH_EVERY results or FLUSH_INTERVAL_S seconds it stores the annotations
 (``annotation_bulk_create``) and the per-item results in one transaction, updates progress
 and the heartbeat, and reads ``cancel_requested``.
 
@@ -23,7 +23,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,22 +55,16 @@ from judges.prompting import (
     shipped_templates,
 )
 from judges.selectors import run_items
-from judges.services.configs import project_allowed_hosts
-from judges.tasks import judge_run_execute as judge_run_execute_task
+from judges.services.configs import judge_reward_model_version, project_allowed_hosts
+from judges.services.runs import MAX_ATTEMPTS, STALE_AFTER, judge_run_enqueue
 
 logger = logging.getLogger(__name__)
 Status = JudgeRun.Status
 Kind = Judge.Kind
-STALE_AFTER = timedelta(minutes=10)
-MAX_ATTEMPTS = 3
 CHUNK = 200
 FLUSH_EVERY = 64
 FLUSH_INTERVAL_S = 1.0
 CLIENT_ID_NAMESPACE = uuid.UUID("1b0e7c52-7a0f-4b8e-9c1e-4c2f3d9a6e51")
-NO_REWARD_REGISTRY = (
-    "no reward model registry yet: reward_model judges run once the rewards app registers "
-    "reward models (reward-model issue)."
-)
 
 
 class RunFailed(Exception):
@@ -81,10 +74,13 @@ class RunFailed(Exception):
 @dataclass
 class Engine:
     spec: RunSpec
-    judge: Callable[[ItemInfo], ItemOutcome]
+    judge: Callable[[Any], ItemOutcome]  # takes an ItemInfo, or what ``prepare`` returns
     concurrency: int
     model_name: str
     close: Callable[[], None] = lambda: None
+    # Runs in the run's thread on each item row (responses prefetched) and its ItemInfo.
+    prepare: Callable[[Item, ItemInfo], Any] | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)  # added to annotation metadata
 
 
 @dataclass
@@ -199,7 +195,7 @@ def _engine(run: JudgeRun) -> Engine:
     except ApplicationError as exc:
         raise RunFailed(f"The judge's configuration is invalid: {exc.message}") from None
     if judge.kind == Kind.REWARD_MODEL:
-        raise RunFailed(NO_REWARD_REGISTRY)
+        return _reward_model_engine(run, config)
     if judge.kind == Kind.RULES:
         spec = _spec(run, json_mode=False)
         rules = compile_rules(config["rules"])
@@ -252,6 +248,34 @@ def _engine(run: JudgeRun) -> Engine:
     )
 
 
+def _reward_model_engine(run: JudgeRun, config: dict[str, Any]) -> Engine:
+    """Score with the reward model's active version, pinned on the run when it first starts
+    (``options["reward_model_version"]``) so that a resumed run keeps scoring with it."""
+    pinned = (run.options or {}).get("reward_model_version")
+    try:
+        version = judge_reward_model_version(
+            project=run.project, config=config, task=run.task, version_id=pinned
+        )
+    except ApplicationError as exc:
+        raise RunFailed(exc.message) from None
+    spec = _spec(run, json_mode=False)
+    # Function-local: torch is imported only by workers that run a reward model.
+    from judges.backends.reward_model import RewardModelBackend  # noqa: PLC0415
+
+    try:
+        backend = RewardModelBackend(version, spec, threshold=config["threshold"])
+    except ItemFailure as exc:
+        raise RunFailed(exc.reason) from None
+    if pinned is None:
+        run.options = {**(run.options or {}), "reward_model_version": version.pk}
+        run.prompt_version = f"reward-model/{version.reward_model.pk}-v{version.number}"
+        run.save(update_fields=["options", "prompt_version", "updated_at"])
+    return Engine(
+        spec, backend.judge, 1, backend.model_name,
+        prepare=backend.prepare, metadata=backend.metadata,
+    )  # fmt: skip
+
+
 # --- items in, results out ---------------------------------------------------------------------
 
 
@@ -273,14 +297,15 @@ def item_info(item: Item) -> ItemInfo:
     return ItemInfo(item.pk, prompt, context, responses)
 
 
-def _items(run: JudgeRun) -> Iterator[ItemInfo]:
+def _items(run: JudgeRun, engine: Engine) -> Iterator[Any]:
     last = 0
     while True:
         chunk = list(run_items(run).filter(pk__gt=last)[:CHUNK])
         if not chunk:
             return
         for item in chunk:
-            yield item_info(item)
+            info = item_info(item)
+            yield engine.prepare(item, info) if engine.prepare else info
         last = chunk[-1].pk
 
 
@@ -309,6 +334,7 @@ def _metadata(run: JudgeRun, engine: Engine, outcome: ItemOutcome) -> dict[str, 
             "prompt_tokens": outcome.prompt_tokens,
             "completion_tokens": outcome.completion_tokens,
         },
+        **engine.metadata,
     }
 
 
@@ -403,7 +429,7 @@ def _loop(run: JudgeRun, engine: Engine) -> Progress:
         return len(buffer) >= FLUSH_EVERY or time.monotonic() - flushed_at >= FLUSH_INTERVAL_S
 
     if engine.concurrency <= 1:
-        for item in _items(run):
+        for item in _items(run, engine):
             buffer.append(engine.judge(item))
             if due():
                 _flush(run, engine, buffer, progress)
@@ -415,7 +441,7 @@ def _loop(run: JudgeRun, engine: Engine) -> Progress:
     pool = ThreadPoolExecutor(engine.concurrency, thread_name_prefix=f"judge-run-{run.pk}")
     pending: set[Future[ItemOutcome]] = set()
     try:
-        items = _items(run)
+        items = _items(run, engine)
         exhausted = False
         while not (exhausted and not pending):
             while not exhausted and not progress.stop and len(pending) < 2 * engine.concurrency:
@@ -457,7 +483,7 @@ def judge_run_execute(*, run_id: int) -> JudgeRun:
         progress = _loop(run, engine)
     except SoftTimeLimitExceeded:
         JudgeRun.objects.filter(pk=run.pk).update(status=Status.QUEUED, heartbeat_at=timezone.now())
-        judge_run_execute_task.delay(run.pk)
+        judge_run_enqueue(run=run)
         run.refresh_from_db()
         return run
     except RunFailed as exc:

@@ -114,7 +114,10 @@ def reward_model_judge(model: RewardModel) -> Judge:
     return judge
 
 
-def _inputs(item: Item, kind: str) -> list[tuple[int, dict[str, Any]]]:
+def response_inputs(item: Item, kind: str) -> list[tuple[int, dict[str, Any]]]:
+    """``(response index, scoring input)`` for each response of ``item`` a ``kind`` ("span" or
+    "step") model scores. ``item.responses`` should be prefetched. Used by the suggestions
+    here and by ``reward_model`` judges (judges/backends/reward_model.py)."""
     out = []
     for response in item.responses.all():
         if kind == "span" and response.kind == "text" and response.text:
@@ -129,7 +132,9 @@ def _inputs(item: Item, kind: str) -> list[tuple[int, dict[str, Any]]]:
     return out
 
 
-def _units(kind: str, index: int, result: Mapping[str, Any], allowed: set[str]) -> dict:
+def prediction_units(kind: str, index: int, result: Mapping[str, Any], allowed: set[str]) -> dict:
+    """Annotation units (``{"spans": [...]}`` or ``{"steps": [...]}``) from one ``score``
+    result on response ``index``; spans of error types outside ``allowed`` are dropped."""
     if kind == "span":
         spans = [
             {
@@ -271,7 +276,9 @@ def reward_model_suggest(*, version_id: int) -> int:
         chunk = items[start : start + SCORE_CHUNK]
         ids = [item.pk for item in chunk]
         pairs = [
-            (item, index, payload) for item in chunk for index, payload in _inputs(item, model.kind)
+            (item, index, payload)
+            for item in chunk
+            for index, payload in response_inputs(item, model.kind)
         ]
         results = score(loaded, [payload for _, _, payload in pairs]) if pairs else []
         spans = _human_spans(ids) if model.kind == "span" else {}
@@ -279,7 +286,7 @@ def reward_model_suggest(*, version_id: int) -> int:
         labelled = _human_labelled(ids, spans, steps)
         per_item: dict[int, dict[str, list[Any]]] = {}
         for (item, index, _payload), result in zip(pairs, results, strict=True):
-            units = _units(model.kind, index, result, allowed)
+            units = prediction_units(model.kind, index, result, allowed)
             bucket = per_item.setdefault(item.pk, {"spans": [], "steps": []})
             for name, values in units.items():
                 bucket[name].extend(values)

@@ -51,3 +51,7 @@ def openai_judge(project: Project, url: str, name: str = "gpt", **config: Any) -
     defaults = {"base_url": url, "model": "judge-test", "max_concurrency": 4, "timeout_s": 5,
                 "max_retries": 2, "retry_backoff_s": 0.01}  # fmt: skip
     return judge_create(project=project, name=name, kind="openai", config=defaults | config)
+
+
+# The tiny random backbone and media folder of the reward-model tests, for reward_model judges.
+from tests.rewards.conftest import allow_backbones, media_root, tiny_backbone  # noqa: E402, F401

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from django.contrib import admin
 
+from annotator.models import Judge
 from annotator.services.projects import project_create
 from judges.models import JudgeRun, ProjectJudgePolicy
 from judges.services.configs import judge_create
-from tests.factories import make_item, make_user
+from rewards.services.runs import reward_model_create
+from tests.factories import make_item, make_project, make_user
 
 pytestmark = pytest.mark.django_db
 OPENAI = {"base_url": "http://127.0.0.1:9/v1", "model": "m", "api_key_env": "FINEGRAIN_JUDGE_KEY_X"}
@@ -127,17 +129,33 @@ def test_an_external_judge_cannot_run(project, admin_user, client_for):
     assert "cannot run" in response.json()["detail"]
 
 
-def test_reward_model_judges_fail_with_a_clear_reason(project, admin_user):
-    from judges.services.execution import judge_run_execute  # noqa: PLC0415
-    from judges.services.runs import judge_run_create  # noqa: PLC0415
+def test_a_reward_model_of_another_project_is_a_400_naming_the_field(
+    project, outsider, admin_user, client_for, allow_backbones
+):
+    theirs = reward_model_create(project=make_project(admin=outsider), created_by=outsider,
+                                 name="rm", kind="span", backbone=str(allow_backbones))  # fmt: skip
+    body = {"name": "rm", "kind": "reward_model", "config": {"reward_model": theirs.pk}}
+    response = client_for(admin_user).post(base(project), body, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "config.reward_model"
+    assert not Judge.objects.filter(project=project).exists()
 
-    make_item(project)
-    judge = judge_create(
-        project=project, name="rm", kind="reward_model", config={"reward_model": 1}
-    )
-    run = judge_run_execute(run_id=judge_run_create(judge=judge, task="spans").pk)
-    assert run.status == JudgeRun.Status.FAILED
-    assert run.error.startswith("no reward model registry yet")
+
+def test_a_run_of_a_reward_model_without_an_active_version_is_a_400(
+    project, admin_user, client_for, allow_backbones
+):
+    mine = reward_model_create(project=project, created_by=admin_user, name="rm", kind="span",
+                               backbone=str(allow_backbones))  # fmt: skip
+    body = {"name": "rm", "kind": "reward_model", "config": {"reward_model": mine.pk}}
+    response = client_for(admin_user).post(base(project), body, format="json")
+    assert response.status_code == 201, response.json()
+    assert (response.json()["model_name"], response.json()["tasks"]) == ("rm", ["spans"])
+    runs = f"{base(project)}{response.json()['id']}/runs/"
+    response = client_for(admin_user).post(runs, {"task": "spans"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "config.reward_model"
+    assert "no active version" in response.json()["detail"]
+    assert not JudgeRun.objects.exists()
 
 
 def test_calibration_get_404_until_computed(project, judge, admin_user, annotator_user, client_for):
