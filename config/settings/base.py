@@ -97,6 +97,7 @@ def database_config() -> dict[str, object]:
     config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         VAR_DIR.mkdir(parents=True, exist_ok=True)
+        config["ENGINE"] = "core.sqlite"  # Django's, with a write queue (core/sqlite/base.py)
         # Persistent connections: opening one and running the PRAGMAs below cost more than
         # a whole save. Each gunicorn sync worker and Celery process keeps its own.
         config["CONN_MAX_AGE"] = None

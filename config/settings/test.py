@@ -25,7 +25,7 @@ from .base import DATABASES, VAR_DIR
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("FINEGRAIN_TEST_DB", "finegrain_test")}
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+elif DATABASES["default"]["ENGINE"] == "core.sqlite":
     # A file, not Django's in-memory default, so the test worker can open it. One per test
     # process (pid), so that concurrent runs in one checkout do not delete each other's; Django
     # deletes it at the end. With --reuse-db the name must stay the same from run to run.

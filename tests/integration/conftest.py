@@ -31,7 +31,7 @@ STOP_TIMEOUT_S = 20
 def database_url(settings_dict: dict[str, Any]) -> str:
     """The URL of the database ``settings_dict`` names, in the form ``DATABASE_URL`` takes."""
     engine = settings_dict["ENGINE"]
-    if engine == "django.db.backends.sqlite3":
+    if engine == "core.sqlite":
         name = str(settings_dict["NAME"])
         if name == ":memory:" or "mode=memory" in name:
             raise RuntimeError("the SQLite test database must be a file to share it with a worker")
