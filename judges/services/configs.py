@@ -175,7 +175,15 @@ def judge_update(
     """Change a judge's name, model name or configuration (replaced whole, re-validated).
 
     Existing annotations keep the judge, model and prompt version recorded in their metadata.
+    The judge that carries a reward model's suggestions cannot be configured: each refresh of
+    the suggestions deletes its other annotations (a run's would be lost).
     """
+    if config is not None and RewardModel.objects.filter(judge=judge).exists():
+        raise ApplicationError(
+            "config: this judge carries a reward model's suggestions; create another "
+            "reward_model judge to run the reward model.",
+            field="config",
+        )
     fields = []
     if name is not None:
         judge.name = name

@@ -171,6 +171,13 @@ def test_a_run_fails_when_the_taxonomy_lost_an_error_type_the_model_predicts(tra
     assert not Annotation.objects.filter(judge=judge).exists()
 
 
+def test_the_judge_of_the_suggestions_cannot_be_configured_to_run(trained):
+    """Refreshing the suggestions deletes that judge's other annotations."""
+    with pytest.raises(ApplicationError) as caught:
+        judge_update(judge=reward_model_judge(trained), config={"reward_model": trained.pk})
+    assert caught.value.field == "config"
+
+
 def test_a_span_model_cannot_rate_steps(trained):
     judge = rm_judge(trained)
     with pytest.raises(ApplicationError) as caught:
