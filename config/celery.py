@@ -38,4 +38,10 @@ app.conf.beat_schedule = {
         "schedule": 30.0,
         "options": {"queue": CeleryQueue.DEFAULT},
     },
+    # Judge runs whose worker died (judges/tasks.py): requeue, or fail after 3 attempts.
+    "judge-runs-requeue-stalled": {
+        "task": "judges.judge_runs_requeue_stalled",
+        "schedule": 60.0,
+        "options": {"queue": CeleryQueue.DEFAULT},
+    },
 }

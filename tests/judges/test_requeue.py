@@ -62,3 +62,12 @@ def test_a_run_out_of_attempts_fails_and_a_stopped_one_is_cancelled(
     )
     assert spent.finished_at is not None
     assert stopped.status == JudgeRun.Status.CANCELLED
+
+
+def test_the_requeue_is_on_the_beat_schedule():
+    from config.celery import app  # noqa: PLC0415 - the schedule lives with the Celery app
+    from judges import tasks  # noqa: PLC0415
+
+    entry = app.conf.beat_schedule["judge-runs-requeue-stalled"]
+    assert entry["task"] == tasks.judge_runs_requeue_stalled.name
+    assert entry["schedule"] == 60.0
