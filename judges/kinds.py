@@ -143,7 +143,11 @@ def _reward_model(data: Mapping[str, Any]) -> dict[str, Any]:
     r = _Reader(data, {"reward_model", "threshold"})
     return {
         "reward_model": r.integer("reward_model", 0, 1, 2**62),
-        "threshold": r.number("threshold", 0.5, 0.0, 1.0),
+        # None: the model's own decision thresholds (its config's, or the per-category ones
+        # tuned on held-out data when it was trained).
+        "threshold": (
+            None if data.get("threshold") is None else r.number("threshold", 0.5, 0.0, 1.0)
+        ),
     }
 
 

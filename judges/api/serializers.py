@@ -57,7 +57,13 @@ class TransformersConfigSerializer(serializers.Serializer):
 
 class RewardModelConfigSerializer(serializers.Serializer):
     reward_model = serializers.IntegerField(min_value=1, help_text="A registered reward model id.")
-    threshold = serializers.FloatField(required=False, min_value=0, max_value=1)
+    threshold = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=1,
+        help_text="P(error) above which a segment is an error span; null: the model's own.",
+    )
 
 
 class RuleSerializer(serializers.Serializer):

@@ -50,7 +50,9 @@ def with_threshold(loaded: LoadedModel, threshold: float) -> LoadedModel:
 class RewardModelBackend:
     """Scores items with one version of a span or step reward model."""
 
-    def __init__(self, version: RewardModelVersion, spec: RunSpec, *, threshold: float) -> None:
+    def __init__(
+        self, version: RewardModelVersion, spec: RunSpec, *, threshold: float | None
+    ) -> None:
         model = version.reward_model
         self.kind = model.kind
         self.spec = spec
@@ -68,7 +70,8 @@ class RewardModelBackend:
                 f"Reward model {self.model_name} could not be loaded: {type(exc).__name__}: {exc}",
                 fatal=True,
             ) from None
-        self.loaded = with_threshold(loaded, threshold) if self.kind == "span" else loaded
+        override = self.kind == "span" and threshold is not None
+        self.loaded = with_threshold(loaded, threshold) if override else loaded
         self._check_label_space()
 
     def _check_label_space(self) -> None:

@@ -68,6 +68,11 @@ def test_transformers_and_reward_model_shapes():
     assert fields("reward_model", {}) == "config.reward_model"
     assert config_validate("reward_model", {"reward_model": 3}) == {
         "reward_model": 3,
-        "threshold": 0.5,
+        "threshold": None,
     }
+    assert config_validate("reward_model", {"reward_model": 3, "threshold": 0.25}) == {
+        "reward_model": 3,
+        "threshold": 0.25,
+    }
+    assert fields("reward_model", {"reward_model": 3, "threshold": 2}) == "config.threshold"
     assert fields("external", {"x": 1}) == "config"

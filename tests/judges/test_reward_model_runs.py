@@ -55,8 +55,10 @@ def trained(
     return model
 
 
-def rm_judge(model: RewardModel, name: str = "rm-judge", threshold: float = 0.5) -> Any:
-    config = {"reward_model": model.pk, "threshold": threshold}
+def rm_judge(model: RewardModel, name: str = "rm-judge", threshold: float | None = 0.5) -> Any:
+    config = {"reward_model": model.pk}
+    if threshold is not None:
+        config["threshold"] = threshold
     return judge_create(project=model.project, name=name, kind="reward_model", config=config)
 
 
@@ -106,6 +108,10 @@ def test_a_run_marks_spans_with_the_active_version_as_the_judges_annotations(tra
     suggested = spans_of(reward_model_judge(trained))
     assert 0 < len(suggested) < len(spans_of(judge))
     assert spans_of(same) == suggested
+    # Without a threshold of its own the judge uses the model's (here, its config's).
+    own = rm_judge(trained, name="rm-judge-own", threshold=None)
+    judge_run_execute(run_id=judge_run_create(judge=own, task="spans").pk)
+    assert spans_of(own) == suggested
     # A threshold of 1 marks nothing: every response judged, no error found.
     none = rm_judge(trained, name="rm-judge-1", threshold=1.0)
     run = judge_run_execute(run_id=judge_run_create(judge=none, task="spans").pk)

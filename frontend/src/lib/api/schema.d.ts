@@ -2397,14 +2397,20 @@ export interface components {
         RewardModelConfig: {
             /** @description A registered reward model id. */
             reward_model: number;
-            /** Format: double */
-            threshold?: number;
+            /**
+             * Format: double
+             * @description P(error) above which a segment is an error span; null: the model's own.
+             */
+            threshold?: number | null;
         };
         RewardModelConfigRequest: {
             /** @description A registered reward model id. */
             reward_model: number;
-            /** Format: double */
-            threshold?: number;
+            /**
+             * Format: double
+             * @description P(error) above which a segment is an error span; null: the model's own.
+             */
+            threshold?: number | null;
         };
         RewardModelCreateInputRequest: {
             name: string;
