@@ -495,7 +495,41 @@ def concurrent(
     }
 
 
-PHASES = ("me", "save", "list", "me_conc", "save_conc", "import")
+PHASES = ("commit", "me", "save", "list", "me_conc", "save_conc", "import")
+
+
+def commit_timer(
+    backend: str, env: dict[str, str]
+) -> tuple[Callable[[], float], Callable[[], None]]:
+    """The database's floor for one save: a one-row INSERT and a durable COMMIT on the bench
+    database, straight through the driver with the server's settings (SQLite: WAL,
+    synchronous=NORMAL; PostgreSQL: its configured synchronous_commit and fsync)."""
+    if backend == "postgres":
+        import psycopg  # noqa: PLC0415 - only this phase needs the driver here
+
+        conn: Any = psycopg.connect(f"postgresql://postgres@{HOST}:5432/{PG_DB}")
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_commit (n integer)")
+        insert = "INSERT INTO bench_commit VALUES (%s)"
+    else:
+        import sqlite3  # noqa: PLC0415
+
+        path = Path(env["FINEGRAIN_VAR_DIR"]) / "finegrain.sqlite3"
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_commit (n integer)")
+        insert = "INSERT INTO bench_commit VALUES (?)"
+    conn.commit()
+
+    def once() -> float:
+        started = time.perf_counter()
+        if backend != "postgres":
+            conn.execute("BEGIN IMMEDIATE")
+        conn.execute(insert, (1,))
+        conn.execute("COMMIT") if backend != "postgres" else conn.commit()
+        return time.perf_counter() - started
+
+    return once, conn.close
 
 
 def measure_backend(
@@ -525,7 +559,9 @@ def measure_backend(
         if status != 200 or len(json.loads(body)["results"]) != 100:
             raise RuntimeError(f"list page: {status} {body[:300]!r}")
         n, warmup, tokens = plan.seq_requests, plan.seq_warmup, setup["client_tokens"]
+        commit_once, commit_close = commit_timer(backend, env)
         phases: list[tuple[str, Callable[[], dict[str, Any]]]] = [
+            ("commit", lambda: sequential(commit_once, warmup, n, meter, gate)),
             ("me", lambda: sequential(lambda: me(seq), warmup, n, meter, gate)),
             ("save", lambda: sequential(
                 lambda: save(seq, next(seq_items)), warmup, n, meter, gate)),
@@ -546,6 +582,7 @@ def measure_backend(
             results[name] = run()
         results["list_bytes"] = len(body)
         seq.close()
+        commit_close()
         if "import" in only:
             results["import"] = measure_import(server, setup, env, plan, gate, meter)
     return results
@@ -630,7 +667,7 @@ NOISY = " ‡"
 
 
 def _ms(value: float, base: float | None = None) -> str:
-    text = f"{value * 1000:.1f} ms"
+    text = f"{value * 1000:.2f} ms" if value < 0.001 else f"{value * 1000:.1f} ms"
     return f"{text} ({value / base:.1f}×)" if base else text
 
 
@@ -652,6 +689,13 @@ def _import_cell(key: str) -> Callable[[dict[str, Any]], str]:
 
 
 ROWS: list[Row] = [
+    (
+        "database floor: 1-row INSERT + durable COMMIT p50 (driver, no Django)",
+        lambda r: _ms(r["commit"]["p50"]),
+        "—",
+        "—",
+        ("commit",),
+    ),
     ("`GET /me/` p50, 1 client (baseline)", lambda r: _ms(r["me"]["p50"]), "—", "—", ("me",)),
     (
         "save annotation (3 spans) p50, 1 client",
@@ -742,7 +786,7 @@ def table(results: dict[str, dict[str, Any]], gate: Gate) -> str:
 def notes(results: dict[str, dict[str, Any]]) -> str:
     lines = []
     for backend, r in results.items():
-        for name in ("me", "save", "list", "me_conc", "save_conc"):
+        for name in ("commit", "me", "save", "list", "me_conc", "save_conc"):
             if name not in r:
                 continue
             phase, cpu = r[name], r[name]["cpu"]
