@@ -1,4 +1,8 @@
 import { AnnotatePage, AnnotateQueuePage, QueueDonePage } from "@/features/annotate/annotate-page";
+import { CalibrationPage } from "@/features/judges/calibration-page";
+import { JudgePage } from "@/features/judges/judge-page";
+import { JudgesPage } from "@/features/judges/judges-page";
+import { JudgeRunPage } from "@/features/judges/run-page";
 import { username } from "@/features/projects/api";
 import { DashboardPage } from "@/features/projects/dashboard-page";
 import { ImportPage } from "@/features/projects/import-page";
@@ -35,6 +39,10 @@ const ROUTES: Route[] = [
   { pattern: "/projects/:pid/training/runs/:run", render: (p) => <RunPage projectId={id(p, "pid")} runId={id(p, "run")} /> },
   { pattern: "/projects/:pid/training/:rm", render: (p) => <RewardModelPage projectId={id(p, "pid")} modelId={id(p, "rm")} /> },
   { pattern: "/projects/:pid/quality", render: (p) => <QualityPage projectId={id(p, "pid")} /> },
+  { pattern: "/projects/:pid/judges", render: (p) => <JudgesPage projectId={id(p, "pid")} /> },
+  { pattern: "/projects/:pid/judges/:judge", render: (p) => <JudgePage projectId={id(p, "pid")} judgeId={id(p, "judge")} /> },
+  { pattern: "/projects/:pid/judges/:judge/calibration", render: (p) => <CalibrationPage projectId={id(p, "pid")} judgeId={id(p, "judge")} /> },
+  { pattern: "/projects/:pid/judges/:judge/runs/:run", render: (p) => <JudgeRunPage projectId={id(p, "pid")} judgeId={id(p, "judge")} runId={id(p, "run")} /> },
 ];
 
 export function App() {
@@ -49,7 +57,7 @@ export function App() {
   );
   for (const r of ROUTES) {
     const params = matchPath(r.pattern, path);
-    if (params && Object.entries(params).every(([k, v]) => !/^(pid|item|run|rm)$/.test(k) || /^\d+$/.test(v))) {
+    if (params && Object.entries(params).every(([k, v]) => !/^(pid|item|run|rm|judge)$/.test(k) || /^\d+$/.test(v))) {
       page = r.render(params);
       break;
     }

@@ -11,6 +11,7 @@ const TABS = [
   { path: "/import", label: "Import", roles: ["admin"] },
   { path: "/training", label: "Training", roles: null },
   { path: "/quality", label: "Quality", roles: null },
+  { path: "/judges", label: "Judges", roles: null },
 ];
 
 export function ProjectNav({ project }: { project: Project }) {
