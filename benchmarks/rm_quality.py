@@ -15,6 +15,15 @@ with passages (Fine-Grained RLHF, arXiv 2306.01693 §4.1). A segment is an error
 category when a span of one of its error types overlaps it; error F1 is the F1 of the error
 class over all test segments of the fold. Reported: mean ± standard deviation over folds.
 
+Inside each training run, 20% of the training items (``--validation``; the product's
+``eval_fraction``, split by a hash of the external id) are held out as validation: the
+epoch with the lowest validation loss is kept (``load_best_model_at_end``) and each
+category's decision threshold is the one that maximises error F1 there (``tune_threshold``);
+the test fold is used only to score. The head also reads lexical features per segment
+(``segment_features``: words, numbers, names and bigrams of the segment missing from the
+passages, overlap with the question and earlier segments; ``rewards/training/lexical.py``).
+``--validation 0 --no-segment-features`` is the earlier protocol (threshold 0.5, last epoch).
+
     .venv/bin/python benchmarks/rm_quality.py --mode fast            # seconds per fold
     .venv/bin/python benchmarks/rm_quality.py --mode full --folds 5  # minutes per fold on CPU
     .venv/bin/python benchmarks/rm_quality.py --mode full --only-fold 0
@@ -146,16 +155,25 @@ def fold_of(record: dict[str, Any], k: int) -> int:
 
 
 def base_config(mode: str, args: argparse.Namespace) -> TrainConfig:
+    protocol = {
+        "eval_fraction": args.validation,
+        "tune_threshold": args.validation > 0,
+        "load_best_model_at_end": args.validation > 0,
+        "segment_features": args.segment_features,
+        "context_max_tokens": args.context_tokens,
+    }
     if mode == "fast":
         return TrainConfig(
             kind="span",
             mode="fast",
             num_train_epochs=args.epochs or 30,
             per_device_train_batch_size=32,
-            eval_fraction=0.0,
+            learning_rate=args.lr or None,
             logging_steps=50,
             feature_cache_dir=str(args.cache),
             save_steps=10_000,
+            num_threads=1,  # a head on cached features: one thread (a shared 2-core machine)
+            **protocol,
         )
     return TrainConfig(
         kind="span",
@@ -163,10 +181,9 @@ def base_config(mode: str, args: argparse.Namespace) -> TrainConfig:
         num_train_epochs=args.epochs or 5,
         per_device_train_batch_size=16,
         learning_rate=args.lr or 5e-5,
-        eval_fraction=0.0,
         logging_steps=10,
         save_steps=10_000,
-        context_max_tokens=args.context_tokens,
+        **protocol,
     )
 
 
@@ -180,21 +197,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         train_records = [r for r in records if fold_of(r, args.folds) != fold]
         test_records = [r for r in records if fold_of(r, args.folds) == fold]
         for category in categories:
-            config = base_config(args.mode, args).replace(
-                categories=(category,), **CATEGORY_SETTINGS[category.name]
-            )
+            settings = {**CATEGORY_SETTINGS[category.name], **json.loads(args.set or "{}")}
+            config = base_config(args.mode, args).replace(categories=(category,), **settings)
             started = time.perf_counter()
             with tempfile.TemporaryDirectory() as out:
                 result = train(config, train_records, out)
-                metrics = evaluate(load_model(result.model_dir), test_records, held_out_only=False)
+                loaded = load_model(result.model_dir)
+                metrics = evaluate(
+                    loaded,
+                    test_records,
+                    held_out_only=False,
+                    feature_cache_dir=args.cache if args.mode == "fast" else None,
+                )
             seconds = time.perf_counter() - started
-            scores = metrics[category.name]
+            scores = {**metrics[category.name], "threshold": loaded.thresholds[category.name]}
             results[category.name].append(scores)
             timings.append(seconds)
             print(
                 f"fold {fold} {category.name:10s} acc {scores['accuracy']:.3f} "
                 f"F1 {scores['f1']:.3f} (P {scores['precision']:.3f} R {scores['recall']:.3f}, "
-                f"{int(scores['segments'])} segments, {int(scores['errors'])} errors) "
+                f"{int(scores['segments'])} segments, {int(scores['errors'])} errors, "
+                f"threshold {scores['threshold']:.2f}) "
                 f"{seconds:.0f}s, {result.tokens_per_second:.0f} tok/s",
                 flush=True,
             )
@@ -242,6 +265,23 @@ def main() -> None:
     parser.add_argument("--context-tokens", type=int, default=320)
     parser.add_argument("--cache", type=Path, default=ROOT / "var" / "bench-feature-cache")
     parser.add_argument("--categories", default="relevance,factuality")
+    parser.add_argument(
+        "--set", default="", help="JSON of TrainConfig overrides, e.g. '{\"error_pos_weight\": 2}'"
+    )
+    parser.add_argument(
+        "--validation",
+        type=float,
+        default=0.2,
+        help="share of the training items held out to pick the epoch (lowest loss there) and "
+        "each category's threshold (highest error F1 there); 0: the last epoch, threshold 0.5, "
+        "every training item trains",
+    )
+    parser.add_argument(
+        "--segment-features",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="lexical features per segment beside the backbone's (rewards.training.lexical)",
+    )
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     report = run(args)

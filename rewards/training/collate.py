@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 from .data import IGNORE_INDEX, Example
+from .lexical import SEGMENT_FEATURES
 
 Batch = dict[str, Any]
 
@@ -73,6 +74,11 @@ class TokenLabelCollator:
         targets = _pad([e.targets for e in examples], 0)  # (batch, max targets)
         batch["targets"] = targets
         batch["target_mask"] = _pad([[1] * len(e.targets) for e in examples], 0).bool()
+        if examples[0].extra is not None:
+            width = len(SEGMENT_FEATURES)
+            batch["extra"] = _pad_features(
+                [torch.tensor(e.extra, dtype=torch.float).reshape(-1, width) for e in examples]
+            )
         if self.label_width:
             labels = torch.full((*targets.shape, self.label_width), float(IGNORE_INDEX))
             for i, e in enumerate(examples):

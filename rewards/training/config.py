@@ -108,6 +108,13 @@ class TrainConfig:
     # --- fast refresh ---
     feature_cache_dir: str = ""  # "" : <output_dir>/features
     threshold: float = 0.5  # error probability above which a segment is predicted an error
+    # span kind: per category, the threshold that maximises error F1 on the held-out items
+    # (needs eval_fraction > 0), stored with the model and used to score; else ``threshold``.
+    tune_threshold: bool = False
+    # keep the weights of the epoch with the lowest held-out loss (needs eval_fraction > 0)
+    load_best_model_at_end: bool = False
+    # span kind: lexical features per segment beside the backbone's (``lexical.py``).
+    segment_features: bool = False
 
     @property
     def effective_learning_rate(self) -> float:

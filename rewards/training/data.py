@@ -38,15 +38,12 @@ from core.records import AnnotationRecord, Passage, SnapshotRecord
 from core.segments import overlaps, sentence_segments, subsentence_segments
 
 from .config import SpanCategory, TrainConfig
+from .lexical import STOPWORDS, segment_features
 
 IGNORE_INDEX = -100  # labels the loss ignores (TRL / transformers convention)
 QUESTION_MAX_TOKENS = 96
 LABEL_KINDS = ("spans", "steps", "regions", "rubric_scores", "critiques", "missing_info")
 _WORDS = re.compile(r"[a-z0-9]+")
-_STOPWORDS = "a an the of in on at to for and or but is are was were be been by with as from "
-_STOPWORDS += "that this it its his her their he she they which who whom what when where how "
-_STOPWORDS += "also not"
-STOPWORDS = frozenset(_STOPWORDS.split(" "))
 
 
 @dataclass
@@ -62,6 +59,7 @@ class Example:
     rejected_ids: list[int] | None = None  # preference: the rejected response's input
     margin: float = 0.0
     features: Any = None  # fast mode: cached backbone features (torch tensor)
+    extra: list[list[float]] | None = None  # per target: ``lexical.segment_features`` rows
     rejected_features: Any = None
 
     @property
@@ -280,6 +278,20 @@ def span_input(
     return ids, [p for p, _ in kept], [seg for _, seg in kept]
 
 
+def span_extra(
+    category: SpanCategory,
+    *,
+    prompt: str,
+    text: str,
+    segments: Sequence[tuple[int, int]],
+    context: Sequence[Passage] = (),
+) -> list[list[float]]:
+    """``lexical.segment_features`` of the segments; the passages count only for a category
+    that reads them (``use_context``), as the backbone's input has them only there."""
+    passages = context if category.use_context else ()
+    return segment_features(text, segments, prompt=prompt, passages=passages)
+
+
 def span_labels(
     segments: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int, str]], types: Sequence[str]
 ) -> list[list[float]]:
@@ -322,7 +334,16 @@ def span_examples(
                     if not targets:
                         continue
                     labels = span_labels(segments, spans, category.error_types)
-                    yield Example(ids, targets, labels, group, item["external_id"], segments)
+                    example = Example(ids, targets, labels, group, item["external_id"], segments)
+                    if config.segment_features:
+                        example.extra = span_extra(
+                            category,
+                            prompt=prompt_of(item),
+                            text=response["text"],
+                            segments=segments,
+                            context=item.get("context") or [],
+                        )
+                    yield example
 
 
 def step_input(

@@ -29,14 +29,26 @@ TOKEN_KINDS = ("span", "step")
 
 class GroupedHead(nn.Module):
     """``features (batch, targets, F)`` and ``group (batch,)`` → ``(batch, targets, max width)``;
-    columns past a group's width are zero (their labels are -100)."""
+    columns past a group's width are zero (their labels are -100).
+
+    ``wide`` > 0: the last ``wide`` feature columns (a few hand-made ones, ``lexical.py``)
+    also reach the outputs through a linear layer of their own, added to the head's output
+    (a wide-and-deep head): among a thousand backbone columns, through dropout and a hidden
+    layer, a few strong columns are otherwise all but ignored.
+    """
 
     def __init__(
-        self, in_features: int, widths: Sequence[int], hidden: int = 0, dropout: float = 0.1
+        self,
+        in_features: int,
+        widths: Sequence[int],
+        hidden: int = 0,
+        dropout: float = 0.1,
+        wide: int = 0,
     ) -> None:
         super().__init__()
         self.widths = list(widths)
         self.dropout = nn.Dropout(dropout)
+        self.wide_features = wide
 
         def head(width: int) -> nn.Module:
             if not hidden:
@@ -49,16 +61,23 @@ class GroupedHead(nn.Module):
             )
 
         self.heads = nn.ModuleList(head(w) for w in self.widths)
+        if wide:
+            self.wide = nn.ModuleList(nn.Linear(wide, w) for w in self.widths)
+
+    def _group(self, g: int, features: torch.Tensor) -> torch.Tensor:
+        out = self.heads[g](self.dropout(features))
+        if self.wide_features:
+            out = out + self.wide[g](features[..., -self.wide_features :])
+        return out
 
     def forward(self, features: torch.Tensor, group: torch.Tensor) -> torch.Tensor:
-        features = self.dropout(features)
         if len(self.heads) == 1:
-            return self.heads[0](features)
+            return self._group(0, features)
         out = features.new_zeros(*features.shape[:-1], max(self.widths))  # (batch, T, W)
-        for g, head in enumerate(self.heads):
+        for g in range(len(self.heads)):
             rows = group == g
             if rows.any():
-                out[rows, ..., : self.widths[g]] = head(features[rows]).to(out.dtype)
+                out[rows, ..., : self.widths[g]] = self._group(g, features[rows]).to(out.dtype)
         return out
 
 
@@ -105,7 +124,8 @@ class BackboneRewardModel(nn.Module):
     def forward(self, batch: Batch) -> torch.Tensor:
         token_kind = self.kind in TOKEN_KINDS
         features = backbone_features(self.backbone, batch, self.layers, token_kind)
-        return logits_from(self.head, features.float(), batch["group"], self.kind)
+        features = with_extra(features.float(), batch)
+        return logits_from(self.head, features, batch["group"], self.kind)
 
 
 class FeatureRewardModel(nn.Module):
@@ -117,7 +137,17 @@ class FeatureRewardModel(nn.Module):
         self.kind = kind
 
     def forward(self, batch: Batch) -> torch.Tensor:
-        return logits_from(self.head, batch["features"].float(), batch["group"], self.kind)
+        features = with_extra(batch["features"].float(), batch)
+        return logits_from(self.head, features, batch["group"], self.kind)
+
+
+def with_extra(features: torch.Tensor, batch: Batch) -> torch.Tensor:
+    """Token features ``(batch, T, F)`` with ``batch["extra"] (batch, T, E)`` appended, if any
+    (``TrainConfig.segment_features``)."""
+    extra = batch.get("extra")
+    if extra is None:
+        return features
+    return torch.cat([features, extra.to(features.dtype)], dim=-1)
 
 
 def logits_from(

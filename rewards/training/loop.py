@@ -16,7 +16,14 @@ Lifecycle: setup → resume → loop → save.
   there); a checkpoint every ``save_steps`` steps and at each epoch end. An exception
   (e.g. Celery's soft time limit) checkpoints, then propagates.
 - **save**: ``output_dir/model/`` with ``reward_model.json``, ``head.safetensors`` and, in full
-  mode, ``backbone/`` (``save_pretrained``: safetensors + tokenizer).
+  mode, ``backbone/`` (``save_pretrained``: safetensors + tokenizer). With
+  ``load_best_model_at_end`` the weights saved are those of the epoch with the lowest
+  held-out loss (``output_dir/best.safetensors``); with ``tune_threshold`` (span) each
+  category's threshold is fit on the held-out items and stored as ``thresholds``.
+
+Span models with ``segment_features`` also read lexical features per segment
+(``lexical.py``) through a wide linear layer, started at their logistic regression
+(``init_wide``).
 """
 
 from __future__ import annotations
@@ -38,8 +45,8 @@ from safetensors.torch import save_file
 
 from core.records import SnapshotRecord
 
-from .checkpoint import TrainState, load_checkpoint, save_checkpoint
-from .collate import collator_for, length_grouped_batches
+from .checkpoint import TrainState, load_checkpoint, load_weights, save_checkpoint, trainable_state
+from .collate import collator_for, eval_batches, length_grouped_batches
 from .config import TrainConfig, resolve_backbone
 from .data import Encoder, Example, LabelSpace, build_examples, label_space, split_records
 from .features import attach_features, backbone_identity
@@ -52,11 +59,12 @@ from .heads import (
     load_backbone,
     load_tokenizer,
 )
-from .losses import compute_loss
-from .metrics import compute_metrics
-from .scoring import HEAD_FILE, MODEL_FILE, predict, runtime, to_device
+from .losses import compute_loss, span_loss
+from .metrics import compute_metrics, tune_thresholds
+from .scoring import HEAD_FILE, MODEL_FILE, extra_width, predict, runtime, to_device
 
 RECORDS_FILE = "records.jsonl"
+BEST_FILE = "best.safetensors"  # load_best_model_at_end: the trainable weights of the best epoch
 
 
 @dataclass
@@ -161,6 +169,42 @@ def _optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Optim
     return torch.optim.AdamW(groups, lr=config.effective_learning_rate)
 
 
+def init_wide(
+    head: GroupedHead, examples: Sequence[Example], pos_weight: float, l2: float = 1e-3
+) -> None:
+    """Start each group's wide layer (``GroupedHead(wide=…)``) at the logistic regression of
+    its labels on the examples' hand-made features (L-BFGS on the span loss, plus ``l2``
+    times the squared weights), so the head starts where those features alone get and its
+    deep part learns what they miss. A few hundred steps of AdamW at a head's learning
+    rate would leave those weights near their initial values."""
+    for g, layer in enumerate(getattr(head, "wide", ())):
+        rows = [
+            (x, y)
+            for e in examples
+            if e.group == g and e.extra
+            for x, y in zip(e.extra, e.labels, strict=True)
+        ]
+        if rows:
+            _fit_logistic(layer, [x for x, _ in rows], [y for _, y in rows], pos_weight, l2)
+
+
+def _fit_logistic(
+    layer: torch.nn.Linear, x: list[Any], y: list[Any], pos_weight: float, l2: float
+) -> None:
+    features = torch.tensor(x, dtype=torch.float)[None]
+    labels = torch.tensor(y, dtype=torch.float)[None]
+    optimizer = torch.optim.LBFGS(layer.parameters(), max_iter=200, line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        loss = span_loss(layer(features), labels, pos_weight) + l2 * layer.weight.square().sum()
+        loss.backward()
+        return loss
+
+    with torch.enable_grad():
+        optimizer.step(closure)
+
+
 def _scheduler(optimizer: torch.optim.Optimizer, total: int, warmup_ratio: float) -> Any:
     warmup = math.ceil(total * warmup_ratio)
 
@@ -192,11 +236,13 @@ def setup(
     # At most every hidden state the backbone has (its layers plus the embeddings).
     layers = min(config.effective_feature_layers, int(backbone.config.num_hidden_layers) + 1)
     head = GroupedHead(
-        hidden_size(backbone) * layers,
+        hidden_size(backbone) * layers + extra_width(config),
         space.widths,
         config.effective_head_hidden_size,
         config.classifier_dropout,
+        extra_width(config),
     )
+    init_wide(head, train, config.error_pos_weight)
     stats: dict[str, int] = {}
     if config.mode == "fast":
         backbone.to(device)
@@ -247,7 +293,54 @@ def setup(
     )
 
 
-def evaluate_held_out(s: _Setup) -> dict[str, Any]:
+def batch_loss(s: _Setup, chunk: Sequence[Example]) -> torch.Tensor:
+    """The training loss of ``chunk`` (collated, on the run's device, under its autocast)."""
+    batch = to_device(s.collate(chunk), s.device)
+    with torch.autocast(
+        s.device.type, dtype=s.autocast_dtype or torch.float32, enabled=s.autocast_dtype is not None
+    ):
+        logits = s.model(batch)
+    return compute_loss(
+        s.config.kind,
+        logits,
+        batch,
+        pos_weight=s.config.error_pos_weight,
+        center_rewards_coefficient=s.config.center_rewards_coefficient,
+    )
+
+
+@torch.inference_mode()
+def held_out_loss(s: _Setup) -> float:
+    """The training loss on the held-out examples, averaged over examples (dropout off)."""
+    was_training = s.model.training
+    s.model.eval()
+    total = 0.0
+    for indices in eval_batches(
+        [e.length for e in s.held_out], s.config.per_device_eval_batch_size
+    ):
+        total += float(batch_loss(s, [s.held_out[i] for i in indices])) * len(indices)
+    s.model.train(was_training)
+    return total / len(s.held_out)
+
+
+def _keep_if_best(s: _Setup, state: TrainState, metrics: dict[str, Any], best: Path) -> None:
+    """``load_best_model_at_end``: write the trainable weights to ``best`` when this epoch's
+    held-out loss is the lowest so far (earlier epochs' losses are in ``state.evaluations``,
+    so a resumed run keeps comparing against them)."""
+    if not s.config.load_best_model_at_end or metrics.get("loss") is None:
+        return
+    losses = [e["loss"] for e in state.evaluations if e.get("loss") is not None]
+    if losses and min(losses) <= metrics["loss"]:
+        return
+    tmp = best.with_name(f".{best.name}.{uuid.uuid4().hex}")
+    save_file({k: v.contiguous() for k, v in trainable_state(s.model).items()}, str(tmp))
+    tmp.rename(best)
+
+
+def evaluate_held_out(s: _Setup, *, tune: bool = False) -> dict[str, Any]:
+    """Held-out metrics at ``config.threshold``; with ``tune`` (span kind), at the per-category
+    thresholds that maximise error F1 on the held-out items, returned under ``thresholds``
+    (then the metrics flatter the model: they are measured where the thresholds were fit)."""
     if not s.held_out:
         return {"primary": None, "primary_name": "", "examples": 0}
     outputs = predict(
@@ -259,8 +352,15 @@ def evaluate_held_out(s: _Setup) -> dict[str, Any]:
         autocast_dtype=s.autocast_dtype,
         batch_size=s.config.per_device_eval_batch_size,
     )
+    extra: dict[str, Any] = {"examples": len(s.held_out)}
+    if s.config.load_best_model_at_end:
+        extra["loss"] = held_out_loss(s)
+    if tune and s.config.kind == "span":
+        thresholds = tune_thresholds(s.held_out, outputs, s.space, s.config.threshold)
+        metrics = compute_metrics("span", s.held_out, outputs, s.space, thresholds)
+        return {**metrics, **extra, "thresholds": thresholds}
     metrics = compute_metrics(s.config.kind, s.held_out, outputs, s.space, s.config.threshold)
-    return {**metrics, "examples": len(s.held_out)}
+    return {**metrics, **extra}
 
 
 def _checkpoint(s: _Setup, state: TrainState, folder: Path) -> None:
@@ -294,20 +394,7 @@ def _run_epochs(s: _Setup, state: TrainState, folder: Path, on_step: OnStep) -> 
         losses: list[float] = []
         for b in range(first, len(batches)):
             chunk = [s.train[i] for i in batches[b]]
-            batch = to_device(s.collate(chunk), s.device)
-            with torch.autocast(
-                s.device.type,
-                dtype=s.autocast_dtype or torch.float32,
-                enabled=s.autocast_dtype is not None,
-            ):
-                logits = s.model(batch)
-            loss = compute_loss(
-                config.kind,
-                logits,
-                batch,
-                pos_weight=config.error_pos_weight,
-                center_rewards_coefficient=config.center_rewards_coefficient,
-            )
+            loss = batch_loss(s, chunk)
             (loss / accum).backward()
             losses.append(float(loss.detach()))
             tokens = sum(e.length for e in chunk)
@@ -351,6 +438,7 @@ def _run_epochs(s: _Setup, state: TrainState, folder: Path, on_step: OnStep) -> 
             if state.step >= s.total_steps:
                 break
         metrics = evaluate_held_out(s)
+        _keep_if_best(s, state, metrics, folder.parent / BEST_FILE)
         state.evaluations.append({"epoch": epoch + 1, "step": state.step, **metrics})
         state.epoch = epoch + 1
         _checkpoint(s, state, folder)
@@ -385,6 +473,8 @@ def save_model(s: _Setup, folder: Path, metrics: dict[str, Any]) -> Path:
         "label_space": s.space.to_dict(),
         "feature_layers": s.layers,
         "head_hidden_size": s.config.effective_head_hidden_size,
+        "segment_features": extra_width(s.config),
+        "thresholds": metrics.get("thresholds") or {},
         "metrics": metrics,
         "records_sha256": s.records_sha256,
     }
@@ -451,7 +541,16 @@ def train(
     finally:
         torch.set_num_threads(threads)
     state.seconds = seconds_before + time.perf_counter() - started
-    final = state.evaluations[-1] if state.evaluations else evaluate_held_out(s)
+    best = out / BEST_FILE
+    if config.load_best_model_at_end and best.exists():
+        s.model.load_state_dict(load_weights(best), strict=False)
+    if config.tune_threshold or config.load_best_model_at_end:
+        final = evaluate_held_out(s, tune=config.tune_threshold)
+        if config.load_best_model_at_end:
+            losses = [(e["loss"], e["epoch"]) for e in state.evaluations if "loss" in e]
+            final["best_epoch"] = min(losses)[1] if losses else None
+    else:
+        final = state.evaluations[-1] if state.evaluations else evaluate_held_out(s)
     metrics = {k: v for k, v in final.items() if k not in ("epoch", "step")}
     model_dir = save_model(s, out / "model", metrics)
     return TrainResult(

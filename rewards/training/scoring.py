@@ -7,7 +7,9 @@ model reuses its base backbone, named in its config. Only safetensors are loaded
 Outputs per input:
 - span: every category's segments with ``error_probability``, ``reward`` (-1 error, +1 not,
   as Fine-Grained RLHF assigns them) and the most likely ``error_type``; ``error_spans``
-  lists the segments predicted to be errors (code-point offsets into the text).
+  lists the segments predicted to be errors (code-point offsets into the text). A segment
+  is an error above its category's threshold: the one tuned at training
+  (``reward_model.json`` ``thresholds``), else ``config.threshold``.
 - step: per step ``reward`` = P(+1) - P(-1), the probabilities and the predicted rating.
 - rubric: the predicted level of each criterion. preference: a scalar ``reward``.
 """
@@ -31,6 +33,7 @@ from .data import (
     LabelSpace,
     build_examples,
     sequence_input,
+    span_extra,
     span_input,
     split_records,
     step_input,
@@ -45,10 +48,16 @@ from .heads import (
     load_backbone,
     load_tokenizer,
 )
+from .lexical import SEGMENT_FEATURES
 from .metrics import compute_metrics
 
 MODEL_FILE = "reward_model.json"
 HEAD_FILE = "head.safetensors"
+
+
+def extra_width(config: TrainConfig) -> int:
+    """Columns of lexical features appended to each segment's backbone features."""
+    return len(SEGMENT_FEATURES) if config.kind == "span" and config.segment_features else 0
 
 
 def runtime(config: TrainConfig) -> tuple[torch.device, torch.dtype | None]:
@@ -129,6 +138,15 @@ class LoadedModel:
     meta: dict[str, Any]
     backbone_dir: Path
 
+    @property
+    def thresholds(self) -> dict[str, float]:
+        """Per span category: the threshold tuned at training (``tune_threshold``), else
+        ``config.threshold``."""
+        tuned = self.meta.get("thresholds") or {}
+        return {
+            g["name"]: float(tuned.get(g["name"], self.config.threshold)) for g in self.space.groups
+        }
+
 
 def load_model(model_dir: str | Path, *, use_cpu: bool = False) -> LoadedModel:
     """A registered model folder → a model ready to score (eval mode, on its device)."""
@@ -146,10 +164,11 @@ def load_model(model_dir: str | Path, *, use_cpu: bool = False) -> LoadedModel:
     backbone = load_backbone(backbone_dir)
     layers = meta["feature_layers"]
     head = GroupedHead(
-        hidden_size(backbone) * layers,
+        hidden_size(backbone) * layers + meta.get("segment_features", 0),
         space.widths,
         meta["head_hidden_size"],
         config.classifier_dropout,
+        meta.get("segment_features", 0),
     )
     head.load_state_dict(load_weights(folder / HEAD_FILE))
     model = BackboneRewardModel(backbone, head, config.kind, layers)
@@ -224,7 +243,7 @@ def evaluate(
     else:
         outputs = _predict(loaded, examples)
     metrics = compute_metrics(
-        loaded.config.kind, examples, outputs, loaded.space, loaded.config.threshold
+        loaded.config.kind, examples, outputs, loaded.space, loaded.thresholds
     )
     return {**metrics, "examples": len(examples)}
 
@@ -247,16 +266,26 @@ def _span_scores(loaded: LoadedModel, inputs: Sequence[Mapping[str, Any]]) -> li
                 text=entry["text"],
                 context=entry.get("context") or [],
             )
-            examples.append(Example(ids, targets, [], g, "", segments))
+            example = Example(ids, targets, [], g, "", segments)
+            if loaded.meta.get("segment_features"):
+                example.extra = span_extra(
+                    category,
+                    prompt=entry.get("prompt", ""),
+                    text=entry["text"],
+                    segments=segments,
+                    context=entry.get("context") or [],
+                )
+            examples.append(example)
     outputs = _predict(loaded, examples)
     results = []
-    threshold = loaded.config.threshold
+    thresholds = loaded.thresholds
     for n, entry in enumerate(inputs):
         text = entry["text"]
         result: dict[str, Any] = {"categories": [], "error_spans": []}
         for g, category in enumerate(categories):
             example = examples[n * len(categories) + g]
             probs = outputs[n * len(categories) + g]
+            threshold = thresholds[category.name]
             segments = []
             for t, (start, end) in enumerate(example.segments):
                 p = float(probs[t][0])

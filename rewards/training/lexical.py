@@ -1,0 +1,110 @@
+"""Cheap lexical features per segment, beside the backbone's (``TrainConfig.segment_features``).
+
+MiniLM reads 512 tokens, so a factuality model sees a few hundred passage tokens at most; a
+word count against *all* the passages tells it what those tokens cannot: whether the
+segment's words, numbers and names occur in the passages at all. Two more count the
+segment's overlap with the question and with the segments before it (relevance,
+redundancy). Every value is in ``[0, 1]``; without passages the passage columns are 0 and
+``has_passages`` says so, so a model trained on both kinds of item can tell them apart.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+
+from core.records import Passage
+
+_STOPWORDS = "a an the of in on at to for and or but is are was were be been by with as from "
+_STOPWORDS += "that this it its his her their he she they which who whom what when where how "
+_STOPWORDS += "also not"
+STOPWORDS = frozenset(_STOPWORDS.split(" "))
+SEGMENT_FEATURES = (
+    "novel_words",  # share of the segment's content words found in no passage
+    "novel_numbers",  # the same for its numbers
+    "novel_names",  # the same for its capitalised words
+    "novel_bigrams",  # the same for its pairs of consecutive words (stop words included)
+    "novel_count",  # how many content words no passage has, up to NOVEL_CAP, / NOVEL_CAP
+    "best_sentence_support",  # most of its content words that one passage sentence holds
+    "has_passages",
+    "question_overlap",  # share of its content words that the question holds
+    "repeated",  # share of its content words already in earlier segments
+    "position",  # 0 for the first segment … 1 for the last
+)
+NOVEL_CAP = 10
+_TOKENS = re.compile(r"[A-Za-z0-9]+")
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words and numbers, stop words and single letters left out.
+
+    >>> sorted(content_words("The Cat sat in 1999, a cat."))
+    ['1999', 'cat', 'sat']
+    """
+    words = {w.lower() for w in _TOKENS.findall(text)}
+    return {w for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())}
+
+
+def bigrams(text: str) -> set[tuple[str, str]]:
+    """
+    >>> sorted(bigrams("The cat, the Cat."))
+    [('cat', 'the'), ('the', 'cat')]
+    """
+    words = [w.lower() for w in _TOKENS.findall(text)]
+    return set(itertools.pairwise(words))
+
+
+def _novel(tokens: set[str], known: set[str]) -> float:
+    return len(tokens - known) / len(tokens) if tokens else 0.0
+
+
+def _covered(tokens: set[str], known: set[str]) -> float:
+    return len(tokens & known) / len(tokens) if tokens else 0.0
+
+
+def segment_features(
+    text: str,
+    segments: Sequence[tuple[int, int]],
+    *,
+    prompt: str = "",
+    passages: Sequence[Passage] = (),
+) -> list[list[float]]:
+    """One row of ``SEGMENT_FEATURES`` per segment (character offsets into ``text``)."""
+    texts = [s for p in passages for s in [str(p.get("title", "")), *(p.get("sentences") or [])]]
+    sentences = [content_words(s) for s in texts]
+    known = set().union(*sentences) if sentences else set()
+    known_bigrams = set().union(*map(bigrams, texts)) if texts else set()
+    has_passages = float(bool(known))
+    question = content_words(prompt)
+    seen: set[str] = set()
+    rows = []
+    last = max(len(segments) - 1, 1)
+    for k, (start, end) in enumerate(segments):
+        segment = text[start:end]
+        words = content_words(segment)
+        numbers = {w for w in words if w.isdigit()}
+        names = {
+            w.lower() for w in _TOKENS.findall(segment) if w[0].isupper() and len(w) > 1
+        } - STOPWORDS
+        passage_columns = [0.0] * 6
+        if known:
+            passage_columns = [
+                _novel(words, known),
+                _novel(numbers, known),
+                _novel(names, known),
+                _novel(bigrams(segment), known_bigrams),
+                min(len(words - known), NOVEL_CAP) / NOVEL_CAP,
+                max(_covered(words, s) for s in sentences),
+            ]
+        rows.append(
+            [
+                *passage_columns,
+                has_passages,
+                _covered(words, question),
+                _covered(words, seen),
+                k / last,
+            ]
+        )
+        seen |= words
+    return rows
