@@ -9,7 +9,11 @@ from rest_framework import status
 
 
 class ApplicationError(Exception):
-    """A business rule failed. ``field`` names the offending input when there is one."""
+    """A business rule failed. ``field`` names the offending input when there is one.
+
+    As for validation errors, ``detail`` may start with the field ("config.x: must be…") while
+    the entry in ``errors`` carries the message alone, next to its ``field``.
+    """
 
     status_code = status.HTTP_400_BAD_REQUEST
 
@@ -24,7 +28,8 @@ class ApplicationError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
-        self.errors = list(errors or ([{"field": field, "message": message}] if field else []))
+        alone = message.removeprefix(f"{field}: ") if field else message
+        self.errors = list(errors or ([{"field": field, "message": alone}] if field else []))
         self.extra = dict(extra or {})
 
 

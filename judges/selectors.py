@@ -4,15 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from annotator.models import Annotation, Item, Judge, Project
 from annotator.selectors.items import item_list
 from judges.models import JudgeCalibration, JudgeResult, JudgeRun, PromptTemplate
+from rewards.models import RewardModel
 
 
 def judge_list(*, project: Project) -> QuerySet[Judge]:
-    return Judge.objects.filter(project=project).select_related("configuration").order_by("id")
+    """Judges with ``last_run_id`` (their newest run) and ``suggestions_of`` (the reward model
+    whose suggestions the judge carries, if any) annotated."""
+    newest_run = JudgeRun.objects.filter(judge=OuterRef("pk")).order_by("-id").values("pk")[:1]
+    carried = RewardModel.objects.filter(judge=OuterRef("pk")).values("pk")[:1]
+    return (
+        Judge.objects.filter(project=project)
+        .select_related("configuration")
+        .annotate(last_run_id=Subquery(newest_run), suggestions_of=Subquery(carried))
+        .order_by("id")
+    )
+
+
+def runs_by_id(ids: list[int | None]) -> dict[int, JudgeRun]:
+    wanted = [pk for pk in ids if pk is not None]
+    return {
+        run.pk: run
+        for run in JudgeRun.objects.filter(pk__in=wanted).select_related("judge", "created_by")
+    }
 
 
 def judge_get(*, project: Project, judge_id: int) -> Judge:

@@ -16,6 +16,7 @@ from rest_framework import serializers
 from annotator.models import Judge
 from judges.kinds import DEVICES, DTYPES, STRUCTURED_OUTPUT
 from judges.models import JudgeCalibration, JudgeResult, JudgeRun, JudgeTask
+from judges.selectors import runs_by_id
 from judges.services.runs import judge_tasks
 
 MAX_IDS = 100_000
@@ -68,8 +69,10 @@ class RewardModelConfigSerializer(serializers.Serializer):
 
 class RuleSerializer(serializers.Serializer):
     error_type = serializers.SlugField()
-    pattern = serializers.CharField(required=False, help_text="A Python regular expression.")
-    words = serializers.ListField(child=serializers.CharField(), required=False)
+    pattern = serializers.CharField(
+        required=False, allow_null=True, help_text="A Python regular expression."
+    )
+    words = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
     ignore_case = serializers.BooleanField(required=False)
     comment = serializers.CharField(required=False, allow_blank=True)
 
@@ -111,6 +114,24 @@ class JudgeUpdateInputSerializer(serializers.Serializer):
     config = JudgeConfigField(required=False)
 
 
+class JudgeRunOutputSerializer(serializers.ModelSerializer):
+    judge_name = serializers.CharField(source="judge.name", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    filters = serializers.DictField(read_only=True)
+    options = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = JudgeRun
+        fields = [
+            "id", "judge", "judge_name", "task", "prompt_version", "filters", "options",
+            "status", "cancel_requested", "total", "processed", "succeeded_count",
+            "failed_count", "unplaced_quotes", "requests", "prompt_tokens", "completion_tokens",
+            "error", "attempts", "created_by", "created_at", "started_at", "finished_at",
+            "heartbeat_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
 class JudgeOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -118,9 +139,18 @@ class JudgeOutputSerializer(serializers.Serializer):
     model_name = serializers.CharField()
     prompt_version = serializers.CharField()
     created_at = serializers.DateTimeField()
-    config = serializers.SerializerMethodField()
+    config = serializers.SerializerMethodField(
+        allow_null=True, help_text="null: not configured (external judges, suggestion carriers)."
+    )
     api_key_env_set = serializers.SerializerMethodField()
     tasks = serializers.SerializerMethodField()
+    configurable = serializers.SerializerMethodField()
+    suggestions_of_reward_model = serializers.IntegerField(
+        source="suggestions_of",
+        allow_null=True,
+        help_text="The reward model whose suggestions this judge carries (not configurable).",
+    )
+    last_run = serializers.SerializerMethodField(allow_null=True)
 
     def _settings(self, judge: Judge) -> dict[str, Any] | None:
         # A missing one-to-one raises RelatedObjectDoesNotExist, an AttributeError.
@@ -138,6 +168,21 @@ class JudgeOutputSerializer(serializers.Serializer):
 
     def get_tasks(self, judge: Judge) -> list[str]:
         return judge_tasks(judge=judge)
+
+    def get_configurable(self, judge: Judge) -> bool:
+        """Whether a configuration can be set (and runs started once it is)."""
+        return judge.kind != Judge.Kind.EXTERNAL and judge.suggestions_of is None
+
+    @extend_schema_field(JudgeRunOutputSerializer(allow_null=True))
+    def get_last_run(self, judge: Judge) -> dict[str, Any] | None:
+        """The judge's newest run. Lists pass ``runs`` (by id) in the context: one query."""
+        if judge.last_run_id is None:
+            return None
+        runs = self.context.get("runs")
+        if runs is None:
+            runs = runs_by_id([judge.last_run_id])
+        run = runs.get(judge.last_run_id)
+        return JudgeRunOutputSerializer(run).data if run is not None else None
 
 
 # --- runs --------------------------------------------------------------------------------------
@@ -186,24 +231,6 @@ class JudgeRunCreateInputSerializer(serializers.Serializer):
     )
     filters = JudgeRunFiltersSerializer(required=False)
     options = JudgeRunOptionsSerializer(required=False)
-
-
-class JudgeRunOutputSerializer(serializers.ModelSerializer):
-    judge_name = serializers.CharField(source="judge.name", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    filters = serializers.DictField(read_only=True)
-    options = serializers.DictField(read_only=True)
-
-    class Meta:
-        model = JudgeRun
-        fields = [
-            "id", "judge", "judge_name", "task", "prompt_version", "filters", "options",
-            "status", "cancel_requested", "total", "processed", "succeeded_count",
-            "failed_count", "unplaced_quotes", "requests", "prompt_tokens", "completion_tokens",
-            "error", "attempts", "created_by", "created_at", "started_at", "finished_at",
-            "heartbeat_at",
-        ]  # fmt: skip
-        read_only_fields = fields
 
 
 class UnplacedQuoteSerializer(serializers.Serializer):

@@ -23,7 +23,14 @@ from annotator.models import Judge
 from judges.api import serializers as s
 from judges.models import JudgeResult, ProjectJudgePolicy, PromptTemplate
 from judges.prompting import PromptTemplateText, shipped_templates, template_task
-from judges.selectors import calibration_latest, judge_list, result_list, run_list, template_list
+from judges.selectors import (
+    calibration_latest,
+    judge_list,
+    result_list,
+    run_list,
+    runs_by_id,
+    template_list,
+)
 from judges.services.calibration import judge_calibration_compute
 from judges.services.configs import judge_create, judge_update, project_allowed_hosts
 from judges.services.runs import judge_run_cancel, judge_run_create
@@ -44,7 +51,9 @@ class JudgeViewSet(_JudgeScoped):
     @extend_schema(responses=s.JudgeOutputSerializer(many=True))
     def list(self, request: Request, project_id: int) -> Response:
         """The project's judges with their configuration (never an API key)."""
-        return Response(s.JudgeOutputSerializer(judge_list(project=self.project), many=True).data)
+        judges = list(judge_list(project=self.project))
+        runs = runs_by_id([judge.last_run_id for judge in judges])
+        return Response(s.JudgeOutputSerializer(judges, many=True, context={"runs": runs}).data)
 
     @extend_schema(
         request=s.JudgeCreateInputSerializer, responses={201: s.JudgeOutputSerializer, **ERRORS}

@@ -10,6 +10,7 @@ from annotator.services.projects import project_create
 from judges.models import JudgeRun, ProjectJudgePolicy
 from judges.services.configs import judge_create
 from rewards.services.runs import reward_model_create
+from rewards.services.scoring import reward_model_judge
 from tests.factories import make_item, make_project, make_user
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +202,43 @@ def test_admin_pages_render_for_every_judges_model(client, project, judge):
         assert response.status_code == 200, model._meta.model_name
     assert client.get("/admin/judges/judgeconfiguration/add/").status_code == 200
     assert client.get(f"/admin/judges/judgeconfiguration/{judge.pk}/change/").status_code == 200
+
+
+def test_the_list_shows_each_judges_last_run_and_whether_it_can_be_configured(
+    project, judge, admin_user, client_for, allow_backbones, django_assert_max_num_queries
+):
+    make_item(project)
+    external = judge_create(project=project, name="ext")
+    first = client_for(admin_user).post(f"{base(project)}{judge.pk}/runs/", {"task": "spans"},
+                                        format="json").json()  # fmt: skip
+    second = client_for(admin_user).post(f"{base(project)}{judge.pk}/runs/", {"task": "spans"},
+                                         format="json").json()  # fmt: skip
+    model = reward_model_create(project=project, created_by=admin_user, name="rm", kind="span",
+                                backbone=str(allow_backbones))  # fmt: skip
+    carrier = reward_model_judge(model)
+    client = client_for(admin_user)
+    with django_assert_max_num_queries(12):  # the runs of every judge in one query
+        listed = {j["name"]: j for j in client.get(base(project)).json()}
+    assert first["id"] < second["id"]
+    assert listed["gpt"]["last_run"]["id"] == second["id"]
+    assert listed["gpt"]["last_run"]["status"] == "queued"
+    assert (listed["gpt"]["configurable"], listed["gpt"]["suggestions_of_reward_model"]) == (
+        True, None)  # fmt: skip
+    assert (listed["ext"]["last_run"], listed["ext"]["configurable"]) == (None, False)
+    shown = listed[carrier.name]
+    assert (shown["configurable"], shown["suggestions_of_reward_model"]) == (False, model.pk)
+    assert shown["config"] is None
+    one = client.get(f"{base(project)}{judge.pk}/").json()
+    assert one["last_run"]["id"] == second["id"]
+    assert client.get(f"{base(project)}{external.pk}/").json()["last_run"] is None
+
+
+def test_a_field_error_message_does_not_repeat_the_field(project, admin_user, client_for):
+    body = {"name": "r", "kind": "rules", "config": {"rules": [{"error_type": "irrelevant",
+                                                                "pattern": "("}]}}  # fmt: skip
+    response = client_for(admin_user).post(base(project), body, format="json")
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["field"] == "config.rules[0].pattern"
+    assert not error["message"].startswith("config.")
+    assert response.json()["detail"] == f"{error['field']}: {error['message']}"

@@ -44,9 +44,6 @@ export const getPromptTemplates = (projectId: number) =>
   unwrap(api.GET("/api/v1/projects/{project_id}/judges/prompt-templates/", { params: { path: p(projectId) } }));
 
 /** Every run of the project, oldest first (the list has no "latest first" order). */
-export const getAllRuns = (projectId: number) =>
-  allPages(api.GET("/api/v1/projects/{project_id}/judges/runs/", { params: { path: p(projectId), query: { page_size: 500 } } }));
-
 export const getRuns = (projectId: number, judgeId: number) =>
   allPages(api.GET("/api/v1/projects/{project_id}/judges/{judge_id}/runs/", { params: { path: j(projectId, judgeId), query: { page_size: 500 } } }));
 

@@ -178,10 +178,7 @@ export function fieldErrorsOf(error: unknown): FieldErrors {
   const fields: Record<string, string> = {};
   for (const e of Array.isArray(body.errors) ? body.errors : []) {
     const field = typeof e.field === "string" ? e.field : "";
-    // Service errors repeat the field at the start of the message ("config.x: ..."): it
-    // stands next to that field already.
-    const raw = String(e.message ?? "");
-    const message = field && raw.startsWith(`${field}: `) ? raw.slice(field.length + 2) : raw;
+    const message = String(e.message ?? "");
     if (field) fields[field] = fields[field] ? `${fields[field]} ${message}` : message;
   }
   return { detail: error.message, fields };

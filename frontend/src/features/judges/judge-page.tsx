@@ -242,7 +242,12 @@ export function JudgePage({ projectId, judgeId }: { projectId: number; judgeId: 
           ) : (
             <>
               <ConfigSummary judge={j} />
-              {isAdmin && j.kind !== "external" && (
+              {j.suggestions_of_reward_model && (
+                <p className="muted">
+                  This judge carries the suggestions of a reward model (Training page); create a reward_model judge to run that model on items.
+                </p>
+              )}
+              {isAdmin && j.configurable && (
                 <div className="actions">
                   <button type="button" onClick={() => setEditing(true)}>
                     Edit configuration

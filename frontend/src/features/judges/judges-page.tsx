@@ -8,7 +8,7 @@ import { getRewardModels } from "@/features/training/api";
 import { Link, useRouter } from "@/lib/router";
 import { useAsync } from "@/lib/use-async";
 
-import { createJudge, getAllowedHosts, getAllRuns, getJudges, runFinished, type JudgeRun } from "./api";
+import { createJudge, getAllowedHosts, getJudges, runFinished } from "./api";
 import { JudgeForm } from "./judge-form";
 import { usePoll } from "./use-poll";
 import "./judges.css";
@@ -19,25 +19,16 @@ export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge jr-${status}`}>{status}</span>;
 }
 
-/** The latest run of each judge (runs come oldest first). */
-export function lastRuns(runs: JudgeRun[]): Map<number, JudgeRun> {
-  const last = new Map<number, JudgeRun>();
-  for (const r of runs) if ((last.get(r.judge)?.id ?? 0) < r.id) last.set(r.judge, r);
-  return last;
-}
-
 export function JudgesPage({ projectId }: { projectId: number }) {
   const { navigate } = useRouter();
   const setup = useAsync(() => getProjectSetup(projectId), [projectId]);
   const judges = useAsync(() => getJudges(projectId), [projectId]);
-  const runs = useAsync(() => getAllRuns(projectId), [projectId]);
   const isAdmin = setup.data?.project.role === "admin";
   const rewardModels = useAsync(async () => (isAdmin ? getRewardModels(projectId) : []), [projectId, isAdmin]);
   const hosts = useAsync(async () => (isAdmin ? getAllowedHosts(projectId) : null), [projectId, isAdmin]);
   const [creating, setCreating] = useState(false);
-  const last = lastRuns(runs.data ?? []);
-  const busy = [...last.values()].some((r) => !runFinished(r.status));
-  usePoll(busy, runs.reload, POLL_MS);
+  const busy = (judges.data ?? []).some((j) => j.last_run && !runFinished(j.last_run.status));
+  usePoll(busy, judges.reload, POLL_MS);
   if (setup.error) return <main className="page"><p className="error">{setup.error.message}</p></main>;
   if (!setup.data) return <main className="page"><p className="muted">Loading…</p></main>;
   const { project, errorTypes } = setup.data;
@@ -50,7 +41,7 @@ export function JudgesPage({ projectId }: { projectId: number }) {
           AI annotators: they mark spans, rate steps, score rubrics and compare responses like people do. Their annotations are suggestions in the
           annotate view, and each judge is calibrated against the humans of this project.
         </p>
-        {(judges.error ?? runs.error) && <p className="error">{(judges.error ?? runs.error)!.message}</p>}
+        {judges.error && <p className="error">{judges.error.message}</p>}
         <table className="table" data-testid="judge-list">
           <thead>
             <tr>
@@ -65,7 +56,7 @@ export function JudgesPage({ projectId }: { projectId: number }) {
           </thead>
           <tbody>
             {(judges.data ?? []).map((j) => {
-              const r = last.get(j.id);
+              const r = j.last_run;
               return (
                 <tr key={j.id}>
                   <td>
@@ -75,7 +66,7 @@ export function JudgesPage({ projectId }: { projectId: number }) {
                   </td>
                   <td>{j.kind}</td>
                   <td className="plain">{j.model_name || "—"}</td>
-                  <td>{j.tasks.length ? j.tasks.join(", ") : <span className="muted">{j.kind === "external" ? "bulk API only" : "not configured"}</span>}</td>
+                  <td>{j.tasks.length ? j.tasks.join(", ") : <span className="muted">{j.kind === "external" ? "bulk API only" : j.suggestions_of_reward_model ? "reward-model suggestions" : "not configured"}</span>}</td>
                   <td>
                     {r ? (
                       <>

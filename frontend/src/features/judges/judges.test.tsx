@@ -3,10 +3,9 @@ import { describe, expect, it } from "vitest";
 
 import { ApiError } from "@/lib/api/client";
 
-import type { JudgeResult, JudgeRun } from "./api";
+import type { JudgeResult } from "./api";
 import { configToForm, fieldErrorsOf, formToConfig, parseRulesJson, rulesFromConfig, rulesToConfig, unshownErrors, type RuleRow } from "./config-form";
 import { JudgeForm } from "./judge-form";
-import { lastRuns } from "./judges-page";
 import { emptyRunValues, runBody } from "./run-form";
 import { FailureTable } from "./run-page";
 
@@ -79,7 +78,7 @@ describe("fieldErrorsOf", () => {
     const body = {
       detail: "config.rules[0].pattern: Not a valid regular expression.",
       errors: [
-        { field: "config.rules[0].pattern", message: "config.rules[0].pattern: Not a valid regular expression." },
+        { field: "config.rules[0].pattern", message: "Not a valid regular expression." },
         { field: "name", message: "Too long." },
         { field: "name", message: "Blank." },
       ],
@@ -112,18 +111,6 @@ describe("runBody", () => {
   });
 });
 
-describe("lastRuns", () => {
-  it("keeps each judge's newest run", () => {
-    const runs = [
-      { id: 1, judge: 1 },
-      { id: 2, judge: 2 },
-      { id: 3, judge: 1 },
-    ] as JudgeRun[];
-    const last = lastRuns(runs);
-    expect([last.get(1)?.id, last.get(2)?.id]).toEqual([3, 2]);
-  });
-});
-
 describe("FailureTable", () => {
   it("renders reasons, quotes and raw outputs as text", () => {
     const xss = "<img src=x onerror=alert(1)><script>window.x=1</script>";
@@ -149,8 +136,8 @@ describe("JudgeForm", () => {
     const body = {
       detail: "config.rules[0].words: Must be a list.",
       errors: [
-        { field: "config.rules[0].words", message: "config.rules[0].words: Must be a list." },
-        { field: "config", message: "config: this judge carries a reward model's suggestions." },
+        { field: "config.rules[0].words", message: "Must be a list." },
+        { field: "config", message: "this judge carries a reward model's suggestions." },
       ],
     };
     const saved: unknown[] = [];

@@ -1777,10 +1777,16 @@ export interface components {
             prompt_version: string;
             /** Format: date-time */
             created_at: string;
-            readonly config: components["schemas"]["JudgeConfig"];
+            /** @description null: not configured (external judges, suggestion carriers). */
+            readonly config: components["schemas"]["JudgeConfig"] | null;
             /** @description Whether the named variable is set in the web process (workers may differ). */
             readonly api_key_env_set: boolean | null;
             readonly tasks: string[];
+            /** @description Whether a configuration can be set (and runs started once it is). */
+            readonly configurable: boolean;
+            /** @description The reward model whose suggestions this judge carries (not configurable). */
+            suggestions_of_reward_model: number | null;
+            readonly last_run: components["schemas"]["JudgeRunOutput"] | null;
         };
         JudgeRef: {
             id: number;
@@ -2541,16 +2547,16 @@ export interface components {
         Rule: {
             error_type: string;
             /** @description A Python regular expression. */
-            pattern?: string;
-            words?: string[];
+            pattern?: string | null;
+            words?: string[] | null;
             ignore_case?: boolean;
             comment?: string;
         };
         RuleRequest: {
             error_type: string;
             /** @description A Python regular expression. */
-            pattern?: string;
-            words?: string[];
+            pattern?: string | null;
+            words?: string[] | null;
             ignore_case?: boolean;
             comment?: string;
         };
