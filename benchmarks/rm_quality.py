@@ -16,7 +16,7 @@ category when a span of one of its error types overlaps it; error F1 is the F1 o
 class over all test segments of the fold. Reported: mean ± standard deviation over folds.
 
 Inside each training run, 20% of the training items (``--validation``; the product's
-``eval_fraction``, split by a hash of the external id) are held out as validation: the
+``validation_fraction`` carve-out, ``rewards.training.data.split_validation``) validate: the
 epoch with the lowest validation loss is kept (``load_best_model_at_end``) and each
 category's decision threshold is the one that maximises error F1 there (``tune_threshold``);
 the test fold is used only to score. The head also reads lexical features per segment
@@ -155,8 +155,13 @@ def fold_of(record: dict[str, Any], k: int) -> int:
 
 
 def base_config(mode: str, args: argparse.Namespace) -> TrainConfig:
+    # The test fold plays the held-out items (eval_fraction 0: every other item is a training
+    # item); the validation part is the training code's own carve-out (validation_fraction,
+    # by a second hash of the external id), as in a product run. In fast mode these are the
+    # product defaults.
     protocol = {
-        "eval_fraction": args.validation,
+        "eval_fraction": 0.0,
+        "validation_fraction": args.validation,
         "tune_threshold": args.validation > 0,
         "load_best_model_at_end": args.validation > 0,
         "segment_features": args.segment_features,

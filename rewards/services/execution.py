@@ -8,7 +8,9 @@ snapshot if it is not built yet (the snapshot build is idempotent), reads its re
 and calls ``training.loop.train`` with an ``on_step`` that heartbeats. ``train`` resumes from
 the run's checkpoint when an earlier attempt was killed. The active version, if any, is
 evaluated on the same held-out items; ``registry.reward_model_version_register`` activates
-the new version only if it beats it.
+the new version only if it beats it. The epoch and the thresholds were chosen on a
+validation part of the training items (``training.loop``), never on those held-out items;
+the log says how (or why there was no validation part), and ``metrics["selection"]`` keeps it.
 
 One training task at a time per machine and device: a non-blocking ``flock`` on
 ``var/training-<device>.lock``; a second task raises ``TrainerBusy`` before claiming (the task
@@ -142,6 +144,25 @@ def _baseline(run: TrainingRun, records: list[Any]) -> tuple[RewardModelVersion 
     return active, evaluate(loaded, records, feature_cache_dir=cache).get("primary")
 
 
+def selection_summary(metrics: dict[str, Any]) -> str:
+    """The log line of how the run chose its epoch and thresholds ("" when it did not)."""
+    selection = metrics.get("selection")
+    if not selection:
+        return ""
+    if selection.get("fallback"):
+        return f"selection: none ({selection['fallback']}); last epoch, fixed threshold"
+    parts = []
+    if selection.get("epoch") == "best":
+        parts.append(f"best epoch {selection.get('best_epoch')} by validation loss")
+    thresholds = metrics.get("thresholds") or {}
+    if thresholds:
+        shown = ", ".join(f"{name} {value:.3f}" for name, value in thresholds.items())
+        parts.append(f"thresholds {shown}")
+    return f"selection on {selection['validation_items']} validation items: " + "; ".join(
+        parts or ["last epoch"]
+    )
+
+
 def training_run_execute(*, run_id: int) -> TrainingRun:
     """Run a queued training run to SUCCEEDED or FAILED (see the module docstring).
 
@@ -180,6 +201,9 @@ def _execute(run: TrainingRun) -> TrainingRun:
         log=f"{len(records)} records from snapshot {run.snapshot_id}",
     )
     result = train(config, records, folder, on_step)
+    summary = selection_summary(result.eval_metrics)
+    if summary:
+        training_run_heartbeat(run=run, fields={}, force=True, log=summary)
     baseline_version, baseline_score = _baseline(run, records)
     artifact = str(result.model_dir.relative_to(settings.MEDIA_ROOT))
     score = result.eval_metrics.get("primary")

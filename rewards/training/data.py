@@ -19,7 +19,10 @@ tokenizers encode ``"\\n"`` to nothing, so a newline cannot mark a step or a seg
 
 Held-out split: an item is held out when ``sha256(external_id)`` falls under
 ``eval_fraction``: stable across refreshes, so a held-out item never becomes training data
-later, and independent of the seed.
+later, and independent of the seed. Validation part: of the other (training) items, those
+whose ``sha256("validation:" + external_id)`` falls under ``validation_fraction`` — a second,
+independent hash, so the part is ``validation_fraction`` of the training items whatever the
+held-out split (``split_validation``). They pick the epoch and the thresholds only.
 
 Alignment: the response is tokenized once with ``return_offsets_mapping``; each token goes to
 the segment containing its first non-space character. Segments are trimmed and separated by
@@ -111,6 +114,66 @@ def split_records(
         key = record["item"]["external_id"]
         (held_out if is_held_out(key, eval_fraction) else train).append(record)
     return train, held_out
+
+
+def is_validation(external_id: str, validation_fraction: float) -> bool:
+    """Whether a training item belongs to the validation part (a pure function of its external
+    id, salted so that it is independent of ``is_held_out``)."""
+    if validation_fraction <= 0:
+        return False
+    digest = hashlib.sha256(f"validation:{external_id}".encode()).hexdigest()
+    return int(digest[:8], 16) % 10_000 < validation_fraction * 10_000
+
+
+@dataclass(frozen=True)
+class ValidationSplit:
+    """The training examples split for selection: ``train`` trains, ``validation`` picks the
+    epoch and the thresholds. ``fallback`` says why there is no validation part ("" when
+    there is one); ``items`` counts the training items (external ids) of the examples."""
+
+    train: list[Example]
+    validation: list[Example]
+    items: int
+    fallback: str = ""
+
+    @property
+    def validation_items(self) -> int:
+        return len({e.item_key for e in self.validation})
+
+
+def split_validation(
+    examples: Sequence[Example], validation_fraction: float, min_items: int
+) -> ValidationSplit:
+    """Carve the validation part out of the training ``examples`` by item
+    (``is_validation`` of each example's external id; an item's examples stay together). With
+    fewer than ``min_items`` validation items, or no training item left, there is none: every
+    example trains and ``fallback`` says why.
+
+    >>> rows = [Example([0], [0], [[0.0]], item_key=f"i{n}") for n in range(10)]
+    >>> part = split_validation(rows, 0.5, 3)
+    >>> len(part.train), part.validation_items, part.fallback
+    (4, 6, '')
+    >>> split_validation(rows, 0.5, 7).fallback
+    '6 of 10 training items would validate, 7 needed'
+    """
+    items = len({e.item_key for e in examples})
+    if validation_fraction <= 0:
+        return ValidationSplit(list(examples), [], items, "validation_fraction is 0")
+    train: list[Example] = []
+    validation: list[Example] = []
+    for example in examples:
+        (validation if is_validation(example.item_key, validation_fraction) else train).append(
+            example
+        )
+    split = ValidationSplit(train, validation, items)
+    if not train:
+        reason = f"all {items} training items would validate, none train"
+        return ValidationSplit(list(examples), [], items, reason)
+    if split.validation_items < min_items:
+        need = f"{min_items} needed"
+        reason = f"{split.validation_items} of {items} training items would validate, {need}"
+        return ValidationSplit(list(examples), [], items, reason)
+    return split
 
 
 def labelled_responses(annotation: AnnotationRecord) -> set[int]:
@@ -335,7 +398,7 @@ def span_examples(
                         continue
                     labels = span_labels(segments, spans, category.error_types)
                     example = Example(ids, targets, labels, group, item["external_id"], segments)
-                    if config.segment_features:
+                    if config.effective_segment_features:
                         example.extra = span_extra(
                             category,
                             prompt=prompt_of(item),

@@ -3,9 +3,11 @@
 Lifecycle: setup → resume → loop → save.
 
 - **setup**: seeds; writes ``records.jsonl`` (the exact records, STYLE rule 8) and its sha256;
-  splits items into train / held-out (``data.is_held_out``); builds examples; loads the
-  backbone (safetensors, offline) and the heads. Fast mode freezes the backbone, attaches
-  cached features (``features.py``) and trains the head alone; full mode fine-tunes all.
+  splits items into train / held-out (``data.is_held_out``); builds examples; carves the
+  validation part out of the training examples when selection is on
+  (``data.split_validation``); loads the backbone (safetensors, offline) and the heads. Fast
+  mode freezes the backbone, attaches cached features (``features.py``) and trains the head
+  alone; full mode fine-tunes all.
 - **resume**: ``output_dir/checkpoint`` (if any) restores weights, optimizer, scheduler, step,
   metric history and RNG states; the epoch's batch order is regenerated from the seed and
   the batches already done are skipped, so a resumed run sees the batches an uninterrupted
@@ -16,10 +18,18 @@ Lifecycle: setup → resume → loop → save.
   there); a checkpoint every ``save_steps`` steps and at each epoch end. An exception
   (e.g. Celery's soft time limit) checkpoints, then propagates.
 - **save**: ``output_dir/model/`` with ``reward_model.json``, ``head.safetensors`` and, in full
-  mode, ``backbone/`` (``save_pretrained``: safetensors + tokenizer). With
-  ``load_best_model_at_end`` the weights saved are those of the epoch with the lowest
-  held-out loss (``output_dir/best.safetensors``); with ``tune_threshold`` (span) each
-  category's threshold is fit on the held-out items and stored as ``thresholds``.
+  mode, ``backbone/`` (``save_pretrained``: safetensors + tokenizer).
+
+Selection (``TrainConfig.uses_validation``; on by default for span models in fast mode):
+with ``load_best_model_at_end`` the weights saved are those of the epoch with the lowest
+loss on the validation part (``output_dir/best.safetensors``); with ``tune_threshold`` (span)
+each category's threshold is the one that maximises error F1 on the validation part, stored
+as ``thresholds``. The validation items never train, and the held-out items never select:
+the final held-out metrics (which decide activation) are measured at the chosen epoch and
+thresholds on items neither training nor selection saw. Without a validation part (fewer
+than ``validation_min_items`` validation items) every training item trains, the threshold
+stays ``config.threshold`` and the last epoch is kept; ``metrics["selection"]`` and the
+setup message say which happened.
 
 Span models with ``segment_features`` also read lexical features per segment
 (``lexical.py``) through a wide linear layer, started at their logistic regression
@@ -48,7 +58,16 @@ from core.records import SnapshotRecord
 from .checkpoint import TrainState, load_checkpoint, load_weights, save_checkpoint, trainable_state
 from .collate import collator_for, eval_batches, length_grouped_batches
 from .config import TrainConfig, resolve_backbone
-from .data import Encoder, Example, LabelSpace, build_examples, label_space, split_records
+from .data import (
+    Encoder,
+    Example,
+    LabelSpace,
+    ValidationSplit,
+    build_examples,
+    label_space,
+    split_records,
+    split_validation,
+)
 from .features import attach_features, backbone_identity
 from .heads import (
     TOKEN_KINDS,
@@ -125,6 +144,8 @@ class _Setup:
     records_sha256: str
     layers: int
     feature_stats: dict[str, int]
+    validation: list[Example] = field(default_factory=list)  # selection only; never trains
+    selection: dict[str, Any] = field(default_factory=dict)  # how the epoch/thresholds were set
 
 
 OnStep = Callable[[StepInfo], None]
@@ -231,6 +252,13 @@ def setup(
     held_out = build_examples(held_out_records, config, encoder, space)
     if not train:
         raise ValueError("No training examples: the records have no labels of this kind.")
+    part = ValidationSplit(train, [], len({e.item_key for e in train}))
+    if config.uses_validation:
+        part = split_validation(train, config.validation_fraction, config.validation_min_items)
+    train, validation = part.train, part.validation
+    selection = selection_plan(config, part)
+    if selection:
+        on_step(StepInfo("setup", 0, 0, 0.0, message=selection_message(selection)))
     device, dtype = runtime(config)
     backbone = load_backbone(backbone_dir)
     # At most every hidden state the backbone has (its layers plus the embeddings).
@@ -249,7 +277,7 @@ def setup(
         on_step(StepInfo("setup", 0, 0, 0.0, message="computing backbone features"))
         cache = Path(config.feature_cache_dir or output_dir / "features")
         stats = attach_features(
-            [*train, *held_out],
+            [*train, *validation, *held_out],
             backbone=backbone,
             pad_token_id=int(tokenizer.pad_token_id or 0),
             token_kind=config.kind in TOKEN_KINDS,
@@ -290,6 +318,41 @@ def setup(
         sha,
         layers,
         stats,
+        validation,
+        selection,
+    )
+
+
+def selection_plan(config: TrainConfig, part: ValidationSplit) -> dict[str, Any]:
+    """What selects the epoch and the thresholds, for ``metrics["selection"]`` ({} when
+    neither option is on). ``epoch``: "best" or "last"; ``threshold``: "tuned", "fixed" or
+    "none" (not a span model)."""
+    if not config.uses_validation:
+        return {}
+    validating = bool(part.validation)
+    tuned = config.effective_tune_threshold and validating
+    return {
+        "training_items": part.items,
+        "validation_items": part.validation_items,
+        "validation_examples": len(part.validation),
+        "epoch": "best" if config.effective_load_best_model_at_end and validating else "last",
+        "threshold": ("tuned" if tuned else "fixed") if config.kind == "span" else "none",
+        "fallback": part.fallback,
+    }
+
+
+def selection_message(selection: dict[str, Any]) -> str:
+    """One log line: the validation part, or why there is none."""
+    if selection["fallback"]:
+        threshold = " threshold fixed," if selection["threshold"] != "none" else ""
+        return (
+            f"no validation part ({selection['fallback']}): every training item trains,"
+            f"{threshold} last epoch kept"
+        )
+    return (
+        f"validation: {selection['validation_items']} of {selection['training_items']} training "
+        f"items ({selection['validation_examples']} examples) pick the epoch "
+        f"({selection['epoch']}) and threshold ({selection['threshold']}); they do not train"
     )
 
 
@@ -310,57 +373,75 @@ def batch_loss(s: _Setup, chunk: Sequence[Example]) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def held_out_loss(s: _Setup) -> float:
-    """The training loss on the held-out examples, averaged over examples (dropout off)."""
+def examples_loss(s: _Setup, examples: Sequence[Example]) -> float:
+    """The training loss on ``examples``, averaged over examples (dropout off)."""
     was_training = s.model.training
     s.model.eval()
     total = 0.0
-    for indices in eval_batches(
-        [e.length for e in s.held_out], s.config.per_device_eval_batch_size
-    ):
-        total += float(batch_loss(s, [s.held_out[i] for i in indices])) * len(indices)
+    for indices in eval_batches([e.length for e in examples], s.config.per_device_eval_batch_size):
+        total += float(batch_loss(s, [examples[i] for i in indices])) * len(indices)
     s.model.train(was_training)
-    return total / len(s.held_out)
+    return total / len(examples)
 
 
-def _keep_if_best(s: _Setup, state: TrainState, metrics: dict[str, Any], best: Path) -> None:
+def _keep_if_best(s: _Setup, state: TrainState, loss: float | None, best: Path) -> None:
     """``load_best_model_at_end``: write the trainable weights to ``best`` when this epoch's
-    held-out loss is the lowest so far (earlier epochs' losses are in ``state.evaluations``,
+    validation loss is the lowest so far (earlier epochs' losses are in ``state.evaluations``,
     so a resumed run keeps comparing against them)."""
-    if not s.config.load_best_model_at_end or metrics.get("loss") is None:
+    if loss is None:
         return
-    losses = [e["loss"] for e in state.evaluations if e.get("loss") is not None]
-    if losses and min(losses) <= metrics["loss"]:
+    losses = [e["validation_loss"] for e in state.evaluations if "validation_loss" in e]
+    if losses and min(losses) <= loss:
         return
     tmp = best.with_name(f".{best.name}.{uuid.uuid4().hex}")
     save_file({k: v.contiguous() for k, v in trainable_state(s.model).items()}, str(tmp))
     tmp.rename(best)
 
 
-def evaluate_held_out(s: _Setup, *, tune: bool = False) -> dict[str, Any]:
-    """Held-out metrics at ``config.threshold``; with ``tune`` (span kind), at the per-category
-    thresholds that maximise error F1 on the held-out items, returned under ``thresholds``
-    (then the metrics flatter the model: they are measured where the thresholds were fit)."""
-    if not s.held_out:
-        return {"primary": None, "primary_name": "", "examples": 0}
-    outputs = predict(
+def _predict(s: _Setup, examples: Sequence[Example]) -> list[Any]:
+    return predict(
         s.model,
-        s.held_out,
+        examples,
         kind=s.config.kind,
         collate=s.collate,
         device=s.device,
         autocast_dtype=s.autocast_dtype,
         batch_size=s.config.per_device_eval_batch_size,
     )
-    extra: dict[str, Any] = {"examples": len(s.held_out)}
-    if s.config.load_best_model_at_end:
-        extra["loss"] = held_out_loss(s)
-    if tune and s.config.kind == "span":
-        thresholds = tune_thresholds(s.held_out, outputs, s.space, s.config.threshold)
-        metrics = compute_metrics("span", s.held_out, outputs, s.space, thresholds)
-        return {**metrics, **extra, "thresholds": thresholds}
-    metrics = compute_metrics(s.config.kind, s.held_out, outputs, s.space, s.config.threshold)
-    return {**metrics, **extra}
+
+
+def evaluate_held_out(s: _Setup, thresholds: dict[str, float] | None = None) -> dict[str, Any]:
+    """Held-out metrics at ``thresholds`` (span: per category name) or ``config.threshold``.
+    The held-out items never choose anything: selection uses the validation part only."""
+    if not s.held_out:
+        return {"primary": None, "primary_name": "", "examples": 0}
+    outputs = _predict(s, s.held_out)
+    threshold = thresholds if thresholds else s.config.threshold
+    metrics = compute_metrics(s.config.kind, s.held_out, outputs, s.space, threshold)
+    return {**metrics, "examples": len(s.held_out)}
+
+
+def evaluate_epoch(s: _Setup) -> dict[str, Any]:
+    """An epoch's evaluation: held-out metrics at ``config.threshold`` (the progress users
+    see) and, with ``load_best_model_at_end`` and a validation part, ``validation_loss``."""
+    metrics = evaluate_held_out(s)
+    if s.selection.get("epoch") == "best":
+        metrics["validation_loss"] = examples_loss(s, s.validation)
+    return metrics
+
+
+def tuned_thresholds(s: _Setup) -> tuple[dict[str, float], list[str]]:
+    """Per span category, the threshold maximising error F1 on the validation part, and the
+    categories actually tuned (a category without a validation error keeps
+    ``config.threshold``)."""
+    outputs = _predict(s, s.validation)
+    thresholds = tune_thresholds(s.validation, outputs, s.space, s.config.threshold)
+    tuned = [
+        group["name"]
+        for g, group in enumerate(s.space.groups)
+        if any(e.group == g and any(row[0] >= 0.5 for row in e.labels) for e in s.validation)
+    ]
+    return thresholds, tuned
 
 
 def _checkpoint(s: _Setup, state: TrainState, folder: Path) -> None:
@@ -437,8 +518,8 @@ def _run_epochs(s: _Setup, state: TrainState, folder: Path, on_step: OnStep) -> 
                 _checkpoint(s, state, folder)
             if state.step >= s.total_steps:
                 break
-        metrics = evaluate_held_out(s)
-        _keep_if_best(s, state, metrics, folder.parent / BEST_FILE)
+        metrics = evaluate_epoch(s)
+        _keep_if_best(s, state, metrics.get("validation_loss"), folder.parent / BEST_FILE)
         state.evaluations.append({"epoch": epoch + 1, "step": state.step, **metrics})
         state.epoch = epoch + 1
         _checkpoint(s, state, folder)
@@ -453,6 +534,31 @@ def _run_epochs(s: _Setup, state: TrainState, folder: Path, on_step: OnStep) -> 
                 evaluations=state.evaluations,
             )
         )
+
+
+def select(s: _Setup, state: TrainState, best: Path) -> dict[str, Any]:
+    """The final metrics: at the best epoch's weights (loaded from ``best``) and the tuned
+    thresholds when the validation part chose them, else the last epoch's evaluation. The
+    held-out metrics are measured after the choice, on items the choice never saw."""
+    selection = dict(s.selection)
+    if not selection or selection["fallback"]:
+        final = state.evaluations[-1] if state.evaluations else evaluate_held_out(s)
+        return {**final, "selection": selection} if selection else final
+    extra: dict[str, Any] = {}
+    if selection["epoch"] == "best":
+        losses = [
+            (e["validation_loss"], e["epoch"]) for e in state.evaluations if "validation_loss" in e
+        ]
+        loss, epoch = min(losses) if losses else (None, None)
+        if best.exists():
+            s.model.load_state_dict(load_weights(best), strict=False)
+        selection.update(best_epoch=epoch, validation_loss=loss)
+        extra["best_epoch"] = epoch
+    thresholds: dict[str, float] = {}
+    if selection["threshold"] == "tuned":
+        thresholds, selection["tuned_categories"] = tuned_thresholds(s)
+        extra["thresholds"] = thresholds
+    return {**evaluate_held_out(s, thresholds), **extra, "selection": selection}
 
 
 def save_model(s: _Setup, folder: Path, metrics: dict[str, Any]) -> Path:
@@ -541,17 +647,8 @@ def train(
     finally:
         torch.set_num_threads(threads)
     state.seconds = seconds_before + time.perf_counter() - started
-    best = out / BEST_FILE
-    if config.load_best_model_at_end and best.exists():
-        s.model.load_state_dict(load_weights(best), strict=False)
-    if config.tune_threshold or config.load_best_model_at_end:
-        final = evaluate_held_out(s, tune=config.tune_threshold)
-        if config.load_best_model_at_end:
-            losses = [(e["loss"], e["epoch"]) for e in state.evaluations if "loss" in e]
-            final["best_epoch"] = min(losses)[1] if losses else None
-    else:
-        final = state.evaluations[-1] if state.evaluations else evaluate_held_out(s)
-    metrics = {k: v for k, v in final.items() if k not in ("epoch", "step")}
+    final = select(s, state, out / BEST_FILE)
+    metrics = {k: v for k, v in final.items() if k not in ("epoch", "step", "validation_loss")}
     model_dir = save_model(s, out / "model", metrics)
     return TrainResult(
         model_dir=model_dir,

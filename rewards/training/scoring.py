@@ -57,7 +57,7 @@ HEAD_FILE = "head.safetensors"
 
 def extra_width(config: TrainConfig) -> int:
     """Columns of lexical features appended to each segment's backbone features."""
-    return len(SEGMENT_FEATURES) if config.kind == "span" and config.segment_features else 0
+    return len(SEGMENT_FEATURES) if config.effective_segment_features else 0
 
 
 def runtime(config: TrainConfig) -> tuple[torch.device, torch.dtype | None]:

@@ -38,6 +38,11 @@ def test_a_run_trains_on_its_snapshot_registers_and_serves_scores(
     assert run.history
     assert run.history[-1]["step"] == run.total_steps
     assert "registered v1" in run.log_tail
+    # 12 items, 0.3 held out: too few training items for a validation part (fast span model).
+    assert run.config["tune_threshold"] is None  # auto: on for fast span models
+    assert run.metrics["selection"]["fallback"] == "2 of 9 training items would validate, 10 needed"
+    assert "no validation part (2 of 9 training items would validate" in run.log_tail
+    assert "selection: none (2 of 9" in run.log_tail
     version = RewardModelVersion.objects.get(run=run)
     assert version.is_active
     assert version.score == run.metrics["primary"]
@@ -86,3 +91,30 @@ def test_a_run_without_labels_fails_with_the_reason(
     assert run.status == TrainingRun.Status.FAILED
     assert "No training examples" in run.error
     assert not RewardModelVersion.objects.exists()
+
+
+def test_a_run_with_a_validation_part_scores_at_its_tuned_thresholds(
+    project: Any, admin_user: Any, annotator_user: Any, allow_backbones: Path, media_root: Path
+) -> None:
+    label_items(project, annotator_user, count=12)
+    hyperparameters = {**TINY_HYPERPARAMETERS, "validation_min_items": 2}
+    model = reward_model_create(project=project, created_by=admin_user, name="rm", kind="span",
+                                backbone=str(allow_backbones),
+                                hyperparameters=hyperparameters)  # fmt: skip
+    run = training_run_execute(run_id=training_run_request(reward_model=model, enqueue=False).pk)
+    assert run.status == TrainingRun.Status.SUCCEEDED, run.error
+    selection = run.metrics["selection"]
+    assert (selection["validation_items"], selection["fallback"]) == (2, "")
+    assert "validation: 2 of 9 training items" in run.log_tail
+    assert "selection on 2 validation items: best epoch" in run.log_tail
+    thresholds = run.metrics["thresholds"]
+    assert set(thresholds) == {"relevance", "factuality"}
+    version = RewardModelVersion.objects.get(run=run)
+    assert version.metrics["thresholds"] == thresholds
+    texts = [{"text": "the cat sat on the mat. it rains a lot. paris is big."}]
+    job = score_job_execute(job_id=score_job_request(reward_model=model, inputs=texts).pk)
+    [result] = job.results
+    for category in result["categories"]:
+        cut = thresholds[category["name"]]
+        for segment in category["segments"]:
+            assert segment["reward"] == (-1 if segment["error_probability"] > cut else 1)

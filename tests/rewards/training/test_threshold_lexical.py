@@ -1,5 +1,5 @@
-"""Exact tests of the threshold chosen on held-out items and of the lexical segment features,
-and a tiny run that stores and uses both."""
+"""Exact tests of the threshold chosen on validation items and of the lexical segment
+features, and a tiny run that stores and uses both."""
 
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ def tiny_config(tiny_backbone: Path, **changes: Any) -> TrainConfig:
         "categories": categories, "bf16": False, "num_threads": 1,
     }  # fmt: skip
     return TrainConfig(**{**values, **changes})
+
+
+# span_records(16) with eval_fraction 0.25: 12 training items, of which q9, q10 and q13
+# validate at 0.3 (tests/rewards/training/test_validation.py); 3 are enough here.
+VALIDATION = {"validation_fraction": 0.3, "validation_min_items": 3}
 
 
 def test_best_threshold_maximises_error_f1() -> None:
@@ -128,11 +133,12 @@ def test_extra_features_are_padded_and_appended_to_the_backbone_features() -> No
 def test_a_run_stores_tuned_thresholds_and_scores_with_lexical_features(
     tiny_backbone: Path, tmp_path: Path
 ) -> None:
-    config = tiny_config(tiny_backbone, tune_threshold=True, segment_features=True)
-    result = train(config, span_records(12), tmp_path)
+    config = tiny_config(tiny_backbone, tune_threshold=True, segment_features=True, **VALIDATION)
+    result = train(config, span_records(16), tmp_path)
     loaded = load_model(result.model_dir)
     assert loaded.meta["segment_features"] == len(SEGMENT_FEATURES)
-    # relevance has held-out errors (a tuned threshold); factuality has none (0.5 kept).
+    # relevance has validation errors (a tuned threshold); factuality has none (0.5 kept).
+    assert result.eval_metrics["selection"]["tuned_categories"] == ["relevance"]
     assert set(loaded.meta["thresholds"]) == {"relevance", "factuality"}
     assert loaded.thresholds == loaded.meta["thresholds"]
     assert loaded.thresholds["factuality"] == 0.5
@@ -142,7 +148,7 @@ def test_a_run_stores_tuned_thresholds_and_scores_with_lexical_features(
     cut = loaded.thresholds["relevance"]
     for segment in out["categories"][0]["segments"]:
         assert segment["reward"] == (-1 if segment["error_probability"] > cut else 1)
-    assert evaluate(loaded, span_records(12))["examples"] > 0
+    assert evaluate(loaded, span_records(16))["examples"] > 0
 
 
 def test_the_wide_layer_starts_at_the_logistic_regression_of_the_features() -> None:
@@ -158,18 +164,24 @@ def test_the_wide_layer_starts_at_the_logistic_regression_of_the_features() -> N
     assert torch.equal(head.wide[0].weight, untouched)  # group 0 has no examples
 
 
-def test_the_weights_of_the_epoch_with_the_lowest_held_out_loss_are_kept(
+def test_the_weights_of_the_epoch_with_the_lowest_validation_loss_are_kept(
     tiny_backbone: Path, tmp_path: Path
 ) -> None:
     config = tiny_config(
-        tiny_backbone, num_train_epochs=4, learning_rate=5e-2, load_best_model_at_end=True
+        tiny_backbone,
+        num_train_epochs=4,
+        learning_rate=5e-2,
+        load_best_model_at_end=True,
+        tune_threshold=False,
+        **VALIDATION,
     )
-    result = train(config, span_records(12), tmp_path)
-    losses = [e["loss"] for e in result.evaluations]
+    result = train(config, span_records(16), tmp_path)
+    losses = [e["validation_loss"] for e in result.evaluations]
     assert len(losses) == 4
     best_epoch = losses.index(min(losses)) + 1
     assert result.eval_metrics["best_epoch"] == best_epoch
-    assert result.eval_metrics["loss"] == pytest.approx(min(losses), rel=1e-5)
+    assert result.eval_metrics["selection"]["validation_loss"] == min(losses)
+    assert "thresholds" not in result.eval_metrics  # tune_threshold off: 0.5
     best = load_file(str(tmp_path / "best.safetensors"))
     saved = load_file(str(result.model_dir / "head.safetensors"))
     assert set(best) == {f"head.{k}" for k in saved}
