@@ -32,7 +32,11 @@ class Item(BaseModel):
             ),
             models.CheckConstraint(condition=~Q(external_id=""), name="item_external_id_nonempty"),
         ]
-        indexes = [models.Index(fields=["project", "annotation_count", "id"])]
+        indexes = [
+            models.Index(fields=["project", "annotation_count", "id"]),
+            # Pages of a project's items (cursor pagination orders by id).
+            models.Index(fields=["project", "id"], name="item_project_id_page"),
+        ]
 
     def __str__(self) -> str:
         return self.external_id

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from annotator.models import (
@@ -110,28 +110,13 @@ def annotation_create(
     """Create an annotation with its units; return ``(annotation, created)``.
 
     Idempotent on ``client_id``: a second call with the same id returns the first row and
-    ``created=False``. A human has one annotation per item: creating a second one raises
-    Conflict carrying the existing one. Pins the project's latest published taxonomy and
-    rubric; units are validated against them.
+    ``created=False`` (its units are validated first, like any request's). A human has one
+    annotation per item: creating a second one raises Conflict carrying the existing one's
+    id. Pins the project's latest published taxonomy and rubric; units are validated
+    against them.
     """
     if status not in (Status.DRAFT, Status.SUBMITTED):
         raise ApplicationError("A new annotation is a draft or submitted.", field="status")
-    # One query answers both "is this a replay?" and "does this author already have one?".
-    clash = Q(project_id=item.project_id, client_id=client_id)
-    if author is not None:
-        clash |= Q(item=item, author=author)
-    found = list(Annotation.objects.filter(clash).values_list("pk", "client_id")[:2])
-    if any(found_client_id == client_id for _, found_client_id in found):
-        existing = _existing_for_client_id(
-            item=item, client_id=client_id, author=author, judge=judge
-        )
-        if existing is not None:
-            return existing, False
-    if found:
-        raise Conflict(
-            "You already have an annotation on this item; update it instead.",
-            extra={"current_id": found[0][0]},
-        )
     project = item.project
     annotation = Annotation(
         project=project,
@@ -156,13 +141,18 @@ def annotation_create(
                 _count_delta(item.pk, 1)
                 _assignment_complete(item=item, user=author)
     except IntegrityError:
-        # Lost a race with the same client id (or a second annotation by the same author).
+        # No query looks first: the unique constraints answer "is this a replay?" (same
+        # client_id) and "does this author already have one?" on the insert itself.
         existing = _existing_for_client_id(
             item=item, client_id=client_id, author=author, judge=judge
         )
         if existing is not None:
             return existing, False
-        raise Conflict("You already have an annotation on this item; update it instead.") from None
+        current = Annotation.objects.filter(item=item, author=author).values_list("pk", flat=True)
+        raise Conflict(
+            "You already have an annotation on this item; update it instead.",
+            extra={"current_id": current.first()} if author is not None else None,
+        ) from None
     return annotation_attach_units(annotation, rows.by_kind()), True
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from annotator.models import Annotation, SpanLabel
+from tests.factories import make_item
 
 pytestmark = pytest.mark.django_db
 
@@ -67,10 +68,30 @@ def test_same_client_id_twice_gives_one_row_and_same_body(
 
 def test_second_annotation_by_same_user_is_409(project, item, annotator_user, client_for):
     client = client_for(annotator_user)
-    client.post(url(project, f"items/{item.pk}/annotations/"), span_body(), format="json")
+    first = client.post(url(project, f"items/{item.pk}/annotations/"), span_body(), format="json")
     again = client.post(url(project, f"items/{item.pk}/annotations/"), span_body(), format="json")
     assert again.status_code == 409
+    assert again.json()["current_id"] == first.json()["id"]
     assert Annotation.objects.count() == 1
+    assert SpanLabel.objects.count() == 3  # the refused insert left nothing behind
+
+
+def test_a_save_costs_a_bounded_number_of_queries(
+    project, item, annotator_user, client_for, django_assert_max_num_queries
+):
+    """Membership, item, responses, then the transaction (a savepoint inside the test's):
+    insert, units, count, assignment. Replays and conflicts are found by the unique
+    constraints; the taxonomy's catalog is cached after the first save (on another item)."""
+    client = client_for(annotator_user)
+    warm = make_item(project, "warm-up")
+    client.post(url(project, f"items/{warm.pk}/annotations/"), span_body(), format="json")
+    with django_assert_max_num_queries(9):
+        response = client.post(
+            url(project, f"items/{item.pk}/annotations/"),
+            span_body(status="submitted"),
+            format="json",
+        )
+    assert response.status_code == 201
 
 
 def test_stale_version_gets_409_with_current_state(project, item, annotator_user, client_for):

@@ -344,3 +344,22 @@ def test_running_job_is_left_alone_unless_its_heartbeat_is_stale(project, admin_
     ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=stale)
     assert import_job_execute(job_id=job.pk).status == "succeeded"
     assert Item.objects.filter(project=project).count() == 1
+
+
+def test_a_large_import_refreshes_the_planner_statistics(project, admin_user, monkeypatch):
+    """On PostgreSQL an import of ANALYZE_AFTER rows or more runs ANALYZE on the item and
+    response tables (SQLite keeps no statistics: nothing runs); small imports never do."""
+    from django.db import connection  # noqa: PLC0415
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+
+    monkeypatch.setattr(import_service, "ANALYZE_AFTER", 3)
+    with CaptureQueriesContext(connection) as small:
+        run_import(project, admin_user, jsonl(record("a"), record("b")))
+    with CaptureQueriesContext(connection) as large:
+        run_import(project, admin_user, jsonl(record("c"), record("d"), record("e")))
+    analyzed = [q["sql"] for q in large.captured_queries if q["sql"].startswith("ANALYZE")]
+    assert not [q for q in small.captured_queries if q["sql"].startswith("ANALYZE")]
+    if connection.vendor == "postgresql":
+        assert analyzed == ['ANALYZE "annotator_item", "annotator_response"']
+    else:
+        assert analyzed == []
