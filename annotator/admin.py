@@ -162,7 +162,9 @@ class JudgeAdmin(admin.ModelAdmin):
 @admin.register(m.ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["id", "user", "name", "prefix", "scopes", "revoked_at", "last_used_at"]
-    readonly_fields = ["key_hash", "prefix"]
+    # A token's projects are fixed when it is made (authentication caches them per process):
+    # to change them, revoke the token and create another.
+    readonly_fields = ["key_hash", "prefix", "projects"]
 
 
 @admin.register(m.ImportJob)

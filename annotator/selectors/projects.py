@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -10,7 +11,9 @@ from django.http import Http404
 from annotator.models import Project, ProjectMembership
 
 
-def project_list_for_user(*, user: Any, project_ids: set[int] | None = None) -> QuerySet[Project]:
+def project_list_for_user(
+    *, user: Any, project_ids: AbstractSet[int] | None = None
+) -> QuerySet[Project]:
     """Projects ``user`` belongs to (optionally narrowed to a token's projects), with counts."""
     qs = Project.objects.filter(memberships__user=user)
     if project_ids:
@@ -22,7 +25,7 @@ def project_list_for_user(*, user: Any, project_ids: set[int] | None = None) -> 
 
 
 def project_get_for_member(
-    *, user: Any, project_id: int, project_ids: set[int] | None = None
+    *, user: Any, project_id: int, project_ids: AbstractSet[int] | None = None
 ) -> tuple[Project, str]:
     """Return ``(project, role)`` or raise Http404 if the user is not a member.
 
