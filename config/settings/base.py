@@ -113,6 +113,17 @@ def database_config() -> dict[str, object]:
         }
     else:
         config["CONN_HEALTH_CHECKS"] = True
+        # Server-side parameters and prepared statements (psycopg prepares a query the second
+        # time a connection runs it): planning took ~1 ms of each query here, a third of a
+        # save. Behind PgBouncer in transaction mode set FINEGRAIN_PG_PREPARE=0.
+        options = config.setdefault("OPTIONS", {})
+        options.setdefault("server_side_binding", True)
+        prepare = os.environ.get("FINEGRAIN_PG_PREPARE", "1").strip().lower() not in {
+            "0",
+            "false",
+            "no",
+        }
+        options.setdefault("prepare_threshold", 2 if prepare else None)
     return config
 
 
