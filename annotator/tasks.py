@@ -32,3 +32,16 @@ def import_job_execute(job_id: int) -> None:
     from annotator.services.imports import import_job_execute as service  # noqa: PLC0415
 
     service(job_id=job_id)
+
+
+@shared_task(
+    name="annotator.item_statistics_refresh",
+    queue=CeleryQueue.DEFAULT,
+    soft_time_limit=100,
+    time_limit=120,
+)
+def item_statistics_refresh() -> None:
+    # Function-local import breaks the services <-> tasks cycle (STYLE B0).
+    from annotator.services.imports import item_statistics_refresh as service  # noqa: PLC0415
+
+    service()

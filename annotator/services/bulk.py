@@ -57,6 +57,20 @@ def insert_rows(model: type[Any], fields: Sequence[str], rows: Sequence[Sequence
             execute(sql, [value for row in chunk for value in row])
 
 
+def reserve_ids(model: type[Any], count: int) -> list[int] | None:
+    """``count`` new primary keys from the table's sequence (PostgreSQL), to insert rows with
+    known ids; None on SQLite, where ids are read back after the insert."""
+    if connection.vendor != "postgresql" or count == 0:
+        return None
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, model._meta.pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 # COPY's text format: backslash escapes for the four characters that delimit its fields.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 

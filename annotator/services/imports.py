@@ -42,9 +42,10 @@ from annotator.selectors.taxonomy import (
     taxonomy_published_latest,
 )
 from annotator.services.annotations import UNIT_MODELS
-from annotator.services.bulk import insert_rows, json_adapter
+from annotator.services.bulk import insert_rows, json_adapter, reserve_ids
 from annotator.services.units import UnitRows, units_validate
 from annotator.tasks import import_job_execute as import_job_execute_task
+from annotator.tasks import item_statistics_refresh as item_statistics_refresh_task
 from core.exceptions import ApplicationError, PayloadTooLarge
 
 Status = ImportJob.Status
@@ -157,19 +158,26 @@ def _write_items(project: Project, plan: _Plan) -> dict[str, int]:
     _adapt_json = json_adapter()
     now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)
+    # PostgreSQL hands out the new ids first (one query), so the rows go in with them and no
+    # lookup by external_id follows; SQLite's are read back after the insert.
+    reserved = reserve_ids(Item, len(plan.create))
     insert_rows(
         Item,
-        ("project", "external_id", *ITEM_FIELDS, "annotation_count", "created_at", "updated_at"),
+        ("id", "project", "external_id", *ITEM_FIELDS, "annotation_count", "created_at",
+         "updated_at"),
         [
-            (project.pk, r.external_id, r.prompt, _adapt_json(r.messages),
+            (pk, project.pk, r.external_id, r.prompt, _adapt_json(r.messages),
              _adapt_json(r.context), _adapt_json(r.metadata), r.is_gold, 0, stamp, stamp)
-            for r in plan.create
+            for pk, r in zip(reserved or [None] * len(plan.create), plan.create, strict=True)
         ],
     )  # fmt: skip
     ids: dict[str, int] = {}
-    for chunk in _chunks([r.external_id for r in plan.create]):
-        rows = Item.objects.filter(project=project, external_id__in=chunk)
-        ids.update(rows.values_list("external_id", "pk"))
+    if reserved is not None:
+        ids.update(zip((r.external_id for r in plan.create), reserved, strict=True))
+    else:
+        for chunk in _chunks([r.external_id for r in plan.create]):
+            rows = Item.objects.filter(project=project, external_id__in=chunk)
+            ids.update(rows.values_list("external_id", "pk"))
     if plan.update:
         updated = [
             Item(pk=pk, updated_at=now, **{name: getattr(record, name) for name in ITEM_FIELDS})
@@ -291,13 +299,14 @@ def _write_annotations(
 ANALYZE_AFTER = 1000  # rows written by one import before the planner's statistics refresh
 
 
-def _analyze(*models: type[Any]) -> None:
-    """Refresh PostgreSQL's statistics of ``models``' tables after a bulk write: with the
-    row counts of before the import, the planner picks scans that cost a page of items
-    tens of milliseconds until autovacuum comes by. (SQLite has no such statistics.)"""
+def item_statistics_refresh() -> None:
+    """Refresh PostgreSQL's statistics of the item and response tables after a bulk write:
+    with the row counts of before an import, the planner picks scans that cost a page of
+    items tens of milliseconds until autovacuum comes by. Runs as a task after the import
+    commits (it reads the tables: ~0.4 s for 80,000 responses). SQLite keeps no statistics."""
     if connection.vendor != "postgresql":
         return
-    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (Item, Response))
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {tables}")
 
@@ -322,8 +331,8 @@ def items_import(*, project: Project, parsed: ParsedUpload) -> ImportCounts:
     except IntegrityError as exc:
         message = f"Another write changed these items at the same time ({exc}); import again."
         raise ImportRejected(message, errors=[_file_error(message)]) from exc
-    if len(plan.create) + len(plan.update) >= ANALYZE_AFTER:
-        _analyze(Item, Response)
+    if len(plan.create) + len(plan.update) >= ANALYZE_AFTER and connection.vendor == "postgresql":
+        item_statistics_refresh_task.delay_on_commit()
     return ImportCounts(
         created=len(plan.create),
         updated=len(plan.update),
