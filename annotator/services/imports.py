@@ -117,7 +117,10 @@ def _plan(project: Project, records: Sequence[ItemRecord], errors: LineErrors) -
     """
     stored: dict[str, tuple[int, tuple[Any, ...]]] = {}
     annotated: set[int] = set()
-    for chunk in _chunks([r.external_id for r in records]):
+    # A project's first import (the common case) has nothing to compare: one query says so.
+    # An item inserted meanwhile by another import still fails the unique constraint.
+    empty = not Item.objects.filter(project=project).exists()
+    for chunk in () if empty else _chunks([r.external_id for r in records]):
         rows = (
             Item.objects.select_for_update()
             .filter(project=project, external_id__in=chunk)
