@@ -1,8 +1,9 @@
 /** Rubric editor: criteria with their levels and per-level descriptions, live preview, publish. */
-import { useEffect, useState } from "react";
+import { useState } from "react";
 
-import { api, ApiError, unwrap } from "@/lib/api/client";
+import { api, ApiError, unwrap, type Schemas } from "@/lib/api/client";
 import { useAsync } from "@/lib/use-async";
+import { useRowsOf } from "@/lib/use-rows-of";
 import { criteriaOf, type ResponseOut, type RubricCriterion } from "@/types";
 
 import { RubricPanel } from "../annotate/components/rubric-panel";
@@ -13,16 +14,15 @@ const PREVIEW_RESPONSES = [{ index: 0 }, { index: 1 }] as ResponseOut[];
 
 export function RubricPage({ projectId }: { projectId: number }) {
   const setup = useAsync(() => getProjectSetup(projectId), [projectId]);
-  const [rows, setRows] = useState<RubricCriterion[]>([]);
   const [message, setMessage] = useState("");
   const [busy, setBusy] = useState(false);
   const draft = setup.data?.rubrics.find((t) => t.status === "draft") ?? null;
   const published = setup.data?.rubrics.find((t) => t.status === "published") ?? null;
-  useEffect(() => setRows(criteriaOf(draft ?? published)), [draft, published]);
+  const { rows, setRows, current } = useRowsOf<Schemas["RubricOutput"], RubricCriterion>(draft ?? published, criteriaOf);
   if (setup.error) return <main className="page"><p className="error">{setup.error.message}</p></main>;
   if (!setup.data) return <main className="page"><p className="muted">Loading…</p></main>;
   const isAdmin = setup.data.project.role === "admin";
-  const editable = isAdmin && draft !== null;
+  const editable = isAdmin && draft !== null && current;
   const patch = (i: number, p: Partial<RubricCriterion>) => setRows(rows.map((r, j) => (j === i ? { ...r, ...p } : r)));
   const run = async (f: () => Promise<unknown>, done: string) => {
     setBusy(true);

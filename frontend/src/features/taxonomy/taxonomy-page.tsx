@@ -3,10 +3,11 @@
  * hotkey, severity levels, unit kinds) with a live preview of how they look while labelling.
  * Published versions are frozen: editing starts by creating a draft copy of the latest one.
  */
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 
-import { api, ApiError, unwrap } from "@/lib/api/client";
+import { api, ApiError, unwrap, type Schemas } from "@/lib/api/client";
 import { useAsync } from "@/lib/use-async";
+import { useRowsOf } from "@/lib/use-rows-of";
 import { errorTypesOf, type ErrorType, type UnitKind } from "@/types";
 
 import { TextResponse, type ShownSpan } from "../annotate/components/text-response";
@@ -34,15 +35,12 @@ export function problemsOf(types: ErrorType[]): string[] {
 
 export function TaxonomyPage({ projectId }: { projectId: number }) {
   const setup = useAsync(() => getProjectSetup(projectId), [projectId]);
-  const [rows, setRows] = useState<ErrorType[]>([]);
   const [message, setMessage] = useState("");
   const [busy, setBusy] = useState(false);
   const draft = setup.data?.taxonomies.find((t) => t.status === "draft") ?? null;
   const published = setup.data?.taxonomies.find((t) => t.status === "published") ?? null;
   const isAdmin = setup.data?.project.role === "admin";
-  useEffect(() => {
-    setRows(errorTypesOf(draft ?? published));
-  }, [draft, published]);
+  const { rows, setRows, current } = useRowsOf<Schemas["TaxonomyOutput"], ErrorType>(draft ?? published, errorTypesOf);
 
   const previewSpans = useMemo<ShownSpan[]>(() => {
     const spanTypes = rows.filter((t) => !t.unit_kinds.length || t.unit_kinds.includes("span"));
@@ -59,7 +57,7 @@ export function TaxonomyPage({ projectId }: { projectId: number }) {
 
   if (setup.error) return <main className="page"><p className="error">{setup.error.message}</p></main>;
   if (!setup.data) return <main className="page"><p className="muted">Loading…</p></main>;
-  const editable = isAdmin && draft !== null;
+  const editable = isAdmin && draft !== null && current;
   const problems = problemsOf(rows);
   const patch = (i: number, p: Partial<ErrorType>) => setRows(rows.map((r, j) => (j === i ? { ...r, ...p } : r)));
   const run = async (f: () => Promise<unknown>, done: string) => {
