@@ -49,6 +49,9 @@ def test_training_pages_show_runs_versions_and_suggestions(
     page.wait_for_selector("svg[aria-label='Training loss'] polyline")
     page.wait_for_selector("svg[aria-label^='Held-out'] polyline", state="attached")
     assert "registered v1" in page.inner_text("[data-testid=run-log]")
+    # How the epoch and thresholds were chosen (here: too few items for a validation part).
+    assert run.metrics["selection"]["fallback"]
+    assert "No validation part" in page.inner_text("[data-testid=run-selection]")
     shoot(page, "training-run")
 
     page.goto(f"/projects/{project.pk}/annotate/{items[0].pk}")

@@ -48,6 +48,29 @@ export function RunCharts({ run }: { run: TrainingRun }) {
   );
 }
 
+type Selection = {
+  training_items?: number;
+  validation_items?: number;
+  epoch?: string;
+  threshold?: string;
+  fallback?: string;
+  best_epoch?: number;
+};
+
+/** How the run chose its epoch and thresholds (``metrics.selection``), in one sentence. */
+export function selectionText(metrics: unknown): string | null {
+  const m = (metrics ?? {}) as { selection?: Selection; thresholds?: Record<string, number> };
+  const sel = m.selection;
+  if (!sel || !sel.epoch) return null;
+  if (sel.fallback) return `No validation part (${sel.fallback}): every training item trained, the last epoch was kept${sel.threshold === "none" ? "" : " at the fixed threshold"}.`;
+  const epoch = sel.epoch === "best" ? `epoch ${sel.best_epoch ?? "?"} (lowest validation loss)` : "the last epoch";
+  const thresholds = Object.entries(m.thresholds ?? {})
+    .map(([name, t]) => `${name} ${t.toFixed(2)}`)
+    .join(", ");
+  const threshold = sel.threshold === "tuned" && thresholds ? `; thresholds chosen on validation: ${thresholds}` : "";
+  return `${sel.validation_items} of ${sel.training_items} training items validated (they did not train): kept ${epoch}${threshold}. Held-out metrics come from items neither training nor this choice saw.`;
+}
+
 export function RunPage({ projectId, runId }: { projectId: number; runId: number }) {
   const setup = useAsync(() => getProjectSetup(projectId), [projectId]);
   const run = useAsync(() => getRun(projectId, runId), [projectId, runId]);
@@ -94,6 +117,11 @@ export function RunPage({ projectId, runId }: { projectId: number; runId: number
           <dd>{r.version ? `v${r.version}` : "—"}</dd>
         </dl>
         {r.error && <pre className="error plain">{r.error.split("\n")[0]}</pre>}
+        {selectionText(r.metrics) && (
+          <p className="muted" data-testid="run-selection">
+            {selectionText(r.metrics)}
+          </p>
+        )}
         <RunCharts run={r} />
         <h2>Log</h2>
         <pre className="plain small" data-testid="run-log">
