@@ -5,7 +5,7 @@
 
 Same database setup as benchmarks/api.py (fresh bench database, same data), but instead of
 gunicorn each request is one call of Django's WSGI handler in this process, so the
-connection lifecycle (open per request on SQLite, CONN_MAX_AGE on PostgreSQL) and the whole
+connection lifecycle (persistent connections on both backends) and the whole
 middleware stack match production. For ``GET /me/``, ``POST …/annotations/`` (3 spans) and
 ``GET …/items/?page_size=100`` it prints:
 

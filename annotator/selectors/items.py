@@ -42,9 +42,6 @@ def item_list(
     return qs
 
 
-RESPONSE_ROW_FIELDS = ("id", "index", "kind", "model_name", "text", "image_url")
-
-
 def response_rows_by_item(item_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
     """The responses of ``item_ids`` as plain dicts (the fields of ResponseOutputSerializer),
     by item, in index order.
@@ -59,7 +56,12 @@ def response_rows_by_item(item_ids: Iterable[int]) -> dict[int, list[dict[str, A
         .order_by("item_id", "index")
         .values_list(
             "item_id",
-            *RESPONSE_ROW_FIELDS,
+            "id",
+            "index",
+            "kind",
+            "model_name",
+            "text",
+            "image_url",
             "image_width",
             "image_height",
             Cast("steps", TextField()),

@@ -189,9 +189,12 @@ def load_model(model_dir: str | Path, *, use_cpu: bool = False) -> LoadedModel:
     )
 
 
-def _predict(loaded: LoadedModel, examples: Sequence[Example]) -> list[Any]:
+def _predict(
+    loaded: LoadedModel, examples: Sequence[Example], model: torch.nn.Module | None = None
+) -> list[Any]:
+    """``loaded``'s predictions (or ``model``'s, run with ``loaded``'s settings)."""
     return predict(
-        loaded.model,
+        model if model is not None else loaded.model,
         examples,
         kind=loaded.config.kind,
         collate=loaded.collate,
@@ -231,15 +234,7 @@ def evaluate(
             autocast_dtype=loaded.autocast_dtype,
             batch_size=loaded.config.per_device_eval_batch_size,
         )
-        outputs = predict(
-            FeatureRewardModel(model.head, loaded.config.kind),
-            examples,
-            kind=loaded.config.kind,
-            collate=loaded.collate,
-            device=loaded.device,
-            autocast_dtype=loaded.autocast_dtype,
-            batch_size=loaded.config.per_device_eval_batch_size,
-        )
+        outputs = _predict(loaded, examples, FeatureRewardModel(model.head, loaded.config.kind))
     else:
         outputs = _predict(loaded, examples)
     metrics = compute_metrics(
