@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, TextField
 from django.db.models.functions import Cast
+from django.shortcuts import get_object_or_404
 
 from annotator.models import Annotation, Item, Project, Response
 
@@ -87,4 +88,26 @@ def response_rows_by_item(item_ids: Iterable[int]) -> dict[int, list[dict[str, A
 
 
 def item_get(*, project: Project, item_id: int) -> Item:
-    return item_list(project=project).get(pk=item_id)
+    """One item of ``project`` with its responses (index order), or Http404.
+
+    One query, not two (item, then the responses prefetch): the responses are read with
+    their item joined, and the item is taken from the first row; only an item without
+    responses needs a second query. ``item.responses.all()`` answers from the result.
+    """
+    responses = list(
+        Response.objects.filter(item_id=item_id, item__project=project)
+        .select_related("item")
+        .order_by("index")
+    )
+    if responses:
+        item = responses[0].item
+        for response in responses:
+            response.item = item
+    else:
+        item = get_object_or_404(Item.objects.filter(project=project), pk=item_id)
+    cached = Response.objects.filter(item=item).order_by("index")
+    cached._result_cache = responses  # type: ignore[attr-defined]
+    cached._prefetch_done = True  # type: ignore[attr-defined]
+    item._prefetched_objects_cache = {"responses": cached}  # type: ignore[attr-defined]
+    item.project = project
+    return item

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -87,9 +87,29 @@ def _insert_units(annotations_rows: Sequence[tuple[Annotation, UnitRows]]) -> No
             model.objects.bulk_create(batch, batch_size=2000)
 
 
-def _count_delta(item_id: int, delta: int) -> None:
+def _counted(*, item_id: int, user_id: int, delta: int, completes: bool) -> None:
+    """Add ``delta`` to the item's count of human annotations and, if ``completes``, mark
+    the author's assignment of the item completed.
+
+    On PostgreSQL both go in one statement (a data-modifying CTE): one round trip less on
+    every submit.
+    """
+    if delta and completes and connection.vendor == "postgresql":
+        item, assignment = Item._meta.db_table, Assignment._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH done AS (UPDATE {assignment} SET status = %s, updated_at = %s "  # noqa: S608
+                "WHERE item_id = %s AND user_id = %s) "
+                f"UPDATE {item} SET annotation_count = annotation_count + %s WHERE id = %s",
+                [Assignment.Status.COMPLETED, timezone.now(), item_id, user_id, delta, item_id],
+            )
+        return
     if delta:
         Item.objects.filter(pk=item_id).update(annotation_count=F("annotation_count") + delta)
+    if completes:
+        Assignment.objects.filter(item_id=item_id, user_id=user_id).update(
+            status=Assignment.Status.COMPLETED, updated_at=timezone.now()
+        )
 
 
 def _current_state(annotation_id: int) -> Annotation:
@@ -138,8 +158,7 @@ def annotation_create(
             annotation.save(force_insert=True)
             _insert_units([(annotation, rows)])
             if status == Status.SUBMITTED and author is not None:
-                _count_delta(item.pk, 1)
-                _assignment_complete(item=item, user=author)
+                _counted(item_id=item.pk, user_id=author.pk, delta=1, completes=True)
     except IntegrityError:
         # No query looks first: the unique constraints answer "is this a replay?" (same
         # client_id) and "does this author already have one?" on the insert itself.
@@ -169,12 +188,6 @@ def _existing_for_client_id(
     if not same_author or found.item_id != item.pk:
         raise Conflict("client_id is already used by another annotation.", field="client_id")
     return found
-
-
-def _assignment_complete(*, item: Item, user: Any) -> None:
-    Assignment.objects.filter(item=item, user=user).update(
-        status=Assignment.Status.COMPLETED, updated_at=timezone.now()
-    )
 
 
 def _transition(
@@ -244,10 +257,12 @@ def annotation_update(
 def _apply_count_change(annotation: Annotation, *, old: str, new: str) -> None:
     if annotation.author_id is None:
         return
-    delta = int(new in COUNTED) - int(old in COUNTED)
-    _count_delta(annotation.item_id, delta)
-    if new == Status.SUBMITTED and old != Status.SUBMITTED:
-        _assignment_complete(item=annotation.item, user=annotation.author)
+    _counted(
+        item_id=annotation.item_id,
+        user_id=annotation.author_id,
+        delta=int(new in COUNTED) - int(old in COUNTED),
+        completes=new == Status.SUBMITTED and old != Status.SUBMITTED,
+    )
 
 
 def annotation_submit(*, annotation: Annotation, version: int) -> Annotation:

@@ -23,7 +23,7 @@ from .base import *  # noqa: F403
 from .base import DATABASES, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] == "core.postgresql":
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("FINEGRAIN_TEST_DB", "finegrain_test")}
 elif DATABASES["default"]["ENGINE"] == "core.sqlite":
     # A file, not Django's in-memory default, so the test worker can open it. One per test

@@ -36,7 +36,7 @@ def database_url(settings_dict: dict[str, Any]) -> str:
         if name == ":memory:" or "mode=memory" in name:
             raise RuntimeError("the SQLite test database must be a file to share it with a worker")
         return f"sqlite:///{Path(name).resolve()}"
-    if engine == "django.db.backends.postgresql":
+    if engine == "core.postgresql":
         user = quote(settings_dict.get("USER") or "", safe="")
         password = quote(settings_dict.get("PASSWORD") or "", safe="")
         auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")

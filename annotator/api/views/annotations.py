@@ -18,7 +18,7 @@ from annotator.api import serializers as s
 from annotator.api.base import ProjectScopedViewSet, Role
 from annotator.models import Annotation, Judge
 from annotator.selectors.annotations import annotation_list_for_member
-from annotator.selectors.items import item_list
+from annotator.selectors.items import item_get
 from annotator.services.annotations import (
     annotation_bulk_create,
     annotation_create,
@@ -74,8 +74,7 @@ class ItemAnnotationViewSet(ProjectScopedViewSet):
         self.require_role(*LABELLING_ROLES)
         data = s.AnnotationCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        item = get_object_or_404(item_list(project=self.project), pk=item_id)
-        item.project = self.project  # loaded with its published versions for this request
+        item = item_get(project=self.project, item_id=item_id)
         values = data.validated_data
         annotation, created = annotation_create(
             item=item,

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from annotator.api import serializers as s
 from annotator.api.base import ProjectScopedViewSet, Role
-from annotator.selectors.items import item_list, response_rows_by_item
+from annotator.selectors.items import item_get, item_list, response_rows_by_item
 from annotator.services.assignments import assignment_release, item_next_for_annotator
 
 LABELLING_ROLES = (Role.ANNOTATOR, Role.REVIEWER)
@@ -79,8 +79,7 @@ class ItemViewSet(ProjectScopedViewSet):
 
     @extend_schema(responses=s.ItemOutputSerializer)
     def retrieve(self, request: Request, project_id: int, pk: int) -> Response:
-        item = get_object_or_404(item_list(project=self.project), pk=pk)
-        return Response(s.item_to_dict(item))
+        return Response(s.item_to_dict(item_get(project=self.project, item_id=pk)))
 
     @extend_schema(request=None, responses={200: s.AssignmentOutputSerializer, 204: None})
     @action(detail=False, methods=["post"], url_path="next")
@@ -90,7 +89,7 @@ class ItemViewSet(ProjectScopedViewSet):
         item, assignment = item_next_for_annotator(project=self.project, user=request.user)
         if item is None or assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        item = item_list(project=self.project).get(pk=item.pk)
+        item = item_get(project=self.project, item_id=item.pk)
         return Response(
             {"item": s.item_to_dict(item), "expires_at": s.iso_datetime(assignment.expires_at)}
         )
@@ -100,6 +99,6 @@ class ItemViewSet(ProjectScopedViewSet):
     def skip(self, request: Request, project_id: int, pk: int) -> Response:
         """Give a leased item back so that others can take it."""
         self.require_role(*LABELLING_ROLES)
-        item = get_object_or_404(item_list(project=self.project), pk=pk)
+        item = get_object_or_404(item_list(project=self.project, with_responses=False), pk=pk)
         assignment_release(project=self.project, user=request.user, item=item)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from annotator.models import Annotation, SpanLabel
 from tests.factories import make_item
@@ -79,13 +80,14 @@ def test_second_annotation_by_same_user_is_409(project, item, annotator_user, cl
 def test_a_save_costs_a_bounded_number_of_queries(
     project, item, annotator_user, client_for, django_assert_max_num_queries
 ):
-    """Membership, item, responses, then the transaction (a savepoint inside the test's):
-    insert, units, count, assignment. Replays and conflicts are found by the unique
-    constraints; the taxonomy's catalog is cached after the first save (on another item)."""
+    """Membership, the item with its responses (one query), then the transaction (a
+    savepoint inside the test's): insert, units, count and assignment (one statement on
+    PostgreSQL). Replays and conflicts are found by the unique constraints; the taxonomy's
+    catalog is cached after the first save (on another item)."""
     client = client_for(annotator_user)
     warm = make_item(project, "warm-up")
     client.post(url(project, f"items/{warm.pk}/annotations/"), span_body(), format="json")
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(7 if connection.vendor == "postgresql" else 8):
         response = client.post(
             url(project, f"items/{item.pk}/annotations/"),
             span_body(status="submitted"),
@@ -190,3 +192,30 @@ def test_annotators_see_only_their_own(project, item, annotator_user, reviewer_u
     assert mine["results"] == []
     everyone = client_for(reviewer_user).get(url(project, "annotations/")).json()
     assert len(everyone["results"]) == 1
+
+
+def test_a_submitted_save_completes_only_its_authors_assignment(
+    project, item, annotator_user, reviewer_user, client_for
+):
+    """Count and assignment change together (one statement on PostgreSQL): the item counts
+    one more annotation, the author's lease is completed, another holder's stays active."""
+    from annotator.models import Assignment  # noqa: PLC0415
+    from annotator.services.assignments import item_next_for_annotator  # noqa: PLC0415
+
+    project.overlap = 2
+    project.save(update_fields=["overlap"])
+    assert item_next_for_annotator(project=project, user=annotator_user)[0] == item
+    assert item_next_for_annotator(project=project, user=reviewer_user)[0] == item
+    created = client_for(annotator_user).post(
+        url(project, f"items/{item.pk}/annotations/"),
+        span_body(status="submitted"),
+        format="json",
+    )
+    assert created.status_code == 201
+    item.refresh_from_db()
+    assert item.annotation_count == 1
+    statuses = dict(Assignment.objects.filter(item=item).values_list("user_id", "status"))
+    assert statuses == {
+        annotator_user.pk: Assignment.Status.COMPLETED,
+        reviewer_user.pk: Assignment.Status.ACTIVE,
+    }
