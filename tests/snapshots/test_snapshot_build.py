@@ -54,6 +54,12 @@ def test_filters_select_authors_statuses_and_error_types(project, labelled, judg
     assert [a for _, a in authors(humans)] == ["anna", "rita"]
     judges = build(project, filters={"judge_ids": [judge.pk]})
     assert [a for _, a in authors(judges)] == ["gpt-judge"]
+    ai_only = build(project, filters={"authors": "judges"})
+    assert [a for _, a in authors(ai_only)] == ["gpt-judge"]
+    one_user = build(project, filters={"usernames": ["rita"]})
+    assert [a for _, a in authors(one_user)] == ["rita"]
+    user_or_judge = build(project, filters={"usernames": ["anna"], "judge_ids": [judge.pk]})
+    assert [a for _, a in authors(user_or_judge)] == ["anna", "gpt-judge"]
     drafts = build(project, filters={"statuses": ["draft"], "usernames": ["anna"]})
     assert authors(drafts) == [("q2", "anna")]
     typed = build(project, filters={"error_types": ["wrong-grounding"], "usernames": ["anna"]})

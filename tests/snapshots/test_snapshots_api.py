@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 from rest_framework.test import APIClient
 
 from annotator.services.tokens import api_token_create
+from snapshots.formats import FORMATS
 from snapshots.services.snapshots import snapshot_build
 from tests.factories import make_project
 
@@ -202,3 +206,86 @@ def test_paged_json_refuses_large_snapshots(project, admin_user, client_for, lab
     response = client.get(url(project, f"{snap['id']}/records/"), {"format": "raw"})
     assert response.status_code == 400
     assert "export/" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"format": "spans"}, {"format": "stepwise", "neutral": "drop"}, {"format": "raw"},
+     {"format": "preference", "style": "conversational"}],
+)  # fmt: skip
+def test_empty_snapshot_gives_valid_empty_files_of_every_type(project, admin_user, client_for,
+                                                              query):  # fmt: skip
+    client = client_for(admin_user)
+    snap = create_and_build(client, project, {"filters": {"authors": "judges"}})
+    assert (snap["status"], snap["record_count"]) == ("succeeded", 0)
+    assert snap["manifest"]["files"][0]["records"] == 0
+    columns = [name for name, _ in FORMATS[query["format"]].columns(
+        FORMATS[query["format"]].parse_params(query))]  # fmt: skip
+    export = url(project, f"{snap['id']}/export/")
+    parquet = client.get(export, {**query, "file_type": "parquet"})
+    assert parquet.status_code == 200
+    table = pq.read_table(io.BytesIO(body(parquet)))
+    assert (table.num_rows, table.column_names) == (0, columns)
+    text = body(client.get(export, {**query, "file_type": "csv"})).decode()
+    assert list(csv.reader(io.StringIO(text))) == [columns]
+    page = client.get(url(project, f"{snap['id']}/records/"), query).json()
+    assert (page["results"], page["next_offset"]) == ([], None)
+
+
+def test_csv_download_neutralises_formula_cells(project, admin_user, annotator_user, client_for):
+    from tests.factories import make_item  # noqa: PLC0415
+    from tests.snapshots.conftest import annotate  # noqa: PLC0415
+
+    texts = ("=1+1 is two.", "@SUM(A1) no.", "-2 is less.", "+3 more.")
+    item = make_item(project, "=cmd|' /C calc'!A0", texts=texts)
+    annotate(item, author=annotator_user, preferences=[
+        {"response_a": 0, "response_b": 1, "value": -2},
+        {"response_a": 2, "response_b": 3, "value": 1},
+    ])  # fmt: skip
+    client = client_for(admin_user)
+    snap = create_and_build(client, project)
+    response = client.get(url(project, f"{snap['id']}/export/"),
+                          {"format": "preference", "file_type": "csv"})  # fmt: skip
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"].endswith(f'snapshot-{snap["id"]}-preference.csv"')
+    rows = list(csv.DictReader(io.StringIO(body(response).decode())))
+    cells = [(r["chosen"], r["rejected"], r["item_external_id"], r["margin"]) for r in rows]
+    assert cells == [
+        ("'=1+1 is two.", "'@SUM(A1) no.", "'=cmd|' /C calc'!A0", "2.0"),
+        ("'+3 more.", "'-2 is less.", "'=cmd|' /C calc'!A0", "1.0"),
+    ]
+
+
+@pytest.mark.parametrize("file_type", ["jsonl", "csv", "parquet"])
+def test_downloads_stream_without_reading_the_whole_snapshot(
+    project, admin_user, client_for, labelled, monkeypatch, file_type
+):
+    """An endless snapshot still gives a first chunk, and a page of paged JSON: nothing
+    collects the records in a list."""
+    from snapshots.services import exports  # noqa: PLC0415
+
+    client = client_for(admin_user)
+    snap = create_and_build(client, project)
+    real = exports.snapshot_records
+    read = [0]
+
+    def endless(snapshot: Any) -> Any:
+        (first,) = list(real(snapshot))
+        while True:
+            read[0] += 1
+            if read[0] > 100_000:
+                raise AssertionError("the export read the snapshot to its end")
+            yield json.loads(json.dumps(first))
+
+    monkeypatch.setattr(exports, "snapshot_records", endless)
+    response = client.get(url(project, f"{snap['id']}/export/"),
+                          {"format": "spans", "file_type": file_type})  # fmt: skip
+    assert response.status_code == 200
+    assert response.streaming
+    chunk = next(iter(response.streaming_content))
+    assert chunk
+    assert read[0] <= 20_000  # one CHUNK_BYTES of text, or one Parquet row group
+    read[0] = 0
+    page = client.get(url(project, f"{snap['id']}/records/"), {"format": "raw", "limit": 2}).json()
+    assert (len(page["results"]), page["next_offset"]) == (2, 2)
+    assert read[0] <= 3
