@@ -74,19 +74,29 @@ def _flags_refresh(project: Project, flags: list[dict[str, Any]]) -> None:
     )
 
 
+def _current(project: Project, changed_at: Any) -> bool:
+    """Whether the latest snapshot was computed from the labels as of ``changed_at`` (equal,
+    not later-or-equal: deleting annotations can move the latest change back in time)."""
+    latest = (
+        AgreementSnapshot.objects.filter(project=project).order_by("-created_at", "-id").first()
+    )
+    return latest is not None and latest.labels_changed_at == changed_at
+
+
 def agreement_recompute(*, project: Project, force: bool = False) -> AgreementSnapshot | None:
     """Recompute the agreement of ``project`` and store it; None when the latest snapshot
     already includes every label change (unless ``force``).
 
     Side effects, in one transaction: a new AgreementSnapshot, the project's ItemAgreement
     rows replaced, ConsistencyFlag rows brought up to date (dismissed flags are kept).
+
+    Safe when two deliveries run at once (the beat's and "Recompute now", on a worker that
+    runs two tasks at a time): both compute, but the writes hold the project's row lock and
+    the second writer, finding a snapshot of the same labels, stores nothing.
     """
     settings = quality_settings_get(project=project)
     changed_at = Annotation.objects.filter(project=project).aggregate(at=Max("updated_at"))["at"]
-    latest = (
-        AgreementSnapshot.objects.filter(project=project).order_by("-created_at", "-id").first()
-    )
-    if not force and latest is not None and latest.labels_changed_at == changed_at:
+    if not force and _current(project, changed_at):
         return None
     started = time.perf_counter()
     exclude = {settings.consensus_judge_id} if settings.consensus_judge_id else set()
@@ -101,6 +111,11 @@ def agreement_recompute(*, project: Project, force: bool = False) -> AgreementSn
     report["open_flags"] = len(flags)
     now = timezone.now()
     with transaction.atomic():
+        # Serialise writers (PostgreSQL: row lock; SQLite: IMMEDIATE already holds the write
+        # lock), then re-check: another job may have stored these labels meanwhile.
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+        if not force and _current(project, labels.labels_changed_at):
+            return None
         ItemAgreement.objects.filter(project=project).delete()
         ItemAgreement.objects.bulk_create(
             [

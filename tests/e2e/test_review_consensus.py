@@ -110,7 +110,11 @@ def test_review_queue_differences_and_consensus(
     page.wait_for_selector("[data-testid=review-list] tbody tr >> nth=1")
     rows = page.locator("[data-testid=review-list] tbody tr")
     assert f"Item {item.pk}" in rows.nth(0).inner_text()  # lowest agreement first
+    assert rows.nth(0).locator(".q-score.low").count() == 1  # below the default 0.6
     shoot(page, "review-queue")
+    # The item view judges "low" by the project's threshold, as the queue does: at 0.5 the
+    # item's score is not low there.
+    QualitySettings.objects.create(project=team["project"], low_agreement_threshold=0.5)
 
     page.click("button:has-text('Review next')")
     page.wait_for_url(f"**/review/{item.pk}")
@@ -119,7 +123,13 @@ def test_review_queue_differences_and_consensus(
     assert page.locator(".review-col:has-text('ann1') [data-diff=disputed]").count() >= 1
     assert page.locator(".review-col:has-text('ann2') [data-diff=agreed]").count() >= 1
     assert page.locator(".review-col:has-text('ann2') .disputed-unit").count() >= 1
-    assert "agreement" in page.inner_text("[data-testid=item-agreement]")
+    badge = page.locator("[data-testid=item-agreement] .q-score")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=item-agreement] .q-score')"
+        f".textContent === 'agreement {scores[item.pk]:.2f}'"
+    )
+    assert 0.5 <= scores[item.pk] < 0.6
+    assert "low" not in (badge.get_attribute("class") or "").split()
     shoot(page, "review-differences")
 
     page.click(".review-col:has-text('ann3') button:has-text('Accept')")

@@ -3,11 +3,13 @@ per-item scores, consistency flags, gold accuracy, and the debounce."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from annotator.models import Annotation, Judge
@@ -162,3 +164,40 @@ def test_gold_accuracy_against_the_reference(worked):
     assert "ann1" not in rows  # the reference's author is not scored against itself
     worked["i2"].refresh_from_db()
     assert worked["i2"].is_gold
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_recomputations_store_one_snapshot(worked, monkeypatch):
+    """Two deliveries of the job at once (the beat's and "Recompute now"; the worker runs two
+    tasks at a time): both compute, then the second to write finds the labels already
+    covered and stores nothing — no duplicate snapshot, no clash on ItemAgreement rows."""
+    compute = agreement_service.agreement_report
+    barrier = threading.Barrier(2)
+
+    def both_compute_first(labels: Any) -> Any:
+        result = compute(labels)
+        barrier.wait(timeout=30)  # neither writes before both have computed
+        return result
+
+    monkeypatch.setattr(agreement_service, "agreement_report", both_compute_first)
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            results.append(agreement_recompute(project=worked["project"]))
+        except BaseException as exc:  # re-raised in the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert sorted(r is None for r in results) == [False, True]
+    assert AgreementSnapshot.objects.count() == 1
+    assert list(ItemAgreement.objects.values_list("item_id", flat=True)) == [worked["i1"].pk]
+    assert ConsistencyFlag.objects.count() == 2

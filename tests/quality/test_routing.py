@@ -13,7 +13,7 @@ from django.db import connection
 from annotator.models import Annotation, Assignment, Item
 from annotator.services.annotations import annotation_create
 from annotator.services.assignments import item_next_for_annotator
-from quality.models import ItemAgreement
+from quality.models import ItemAgreement, ReviewLease
 from quality.services.routing import (
     _phase,
     gold_pick_due,
@@ -169,3 +169,47 @@ def test_review_queue_orders_by_agreement_and_leases_one_reviewer_each(trio, rev
         Annotation.objects.filter(pk=a.pk).update(status="accepted")
     assert items[1].pk not in {i.pk for i in review_queue(project=project)}
     assert items[1].pk in {i.pk for i in review_queue(project=project, state="done")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reviewers_never_lease_the_same_item() -> None:
+    """6 reviewers (own connections) ask for the next item at once, on 4 pending items: every
+    item is leased to exactly one reviewer, and two reviewers are told none is left."""
+    admin = make_user("boss")
+    reviewers = [make_user(f"rev{i}") for i in range(6)]
+    annotators = [make_user("ann1"), make_user("ann2")]
+    project = make_project(
+        admin=admin,
+        overlap=2,
+        **{u.username: "reviewer" for u in reviewers},
+        **{u.username: "annotator" for u in annotators},
+    )
+    items = [make_item(project, f"i{k}") for k in range(4)]
+    for item in items:
+        for user in annotators:
+            submit(item, user)
+    barrier = threading.Barrier(len(reviewers))
+    got: dict[str, int | None] = {}
+    errors: list[BaseException] = []
+
+    def worker(reviewer: Any) -> None:
+        try:
+            barrier.wait()
+            item = review_item_next(project=project, reviewer=reviewer)
+            got[reviewer.username] = item.pk if item else None
+        except BaseException as exc:  # re-raised in the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(r,)) for r in reviewers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    leased = [pk for pk in got.values() if pk is not None]
+    assert sorted(leased) == sorted(i.pk for i in items)
+    assert list(got.values()).count(None) == 2
+    holders = dict(ReviewLease.objects.values_list("item_id", "reviewer__username"))
+    assert holders == {pk: name for name, pk in got.items() if pk is not None}

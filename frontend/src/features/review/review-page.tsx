@@ -21,7 +21,7 @@ import { StepsResponse } from "../annotate/components/steps-response";
 import { unitsFromAnnotation } from "../annotate/units";
 import { getProjectSetup } from "../projects/api";
 import { ProjectNav } from "../projects/project-nav";
-import { getItemReview, getReviewQueue, leaseNextReview, setGold, type ItemReview } from "../quality/api";
+import { getItemReview, getQualitySettings, getReviewQueue, leaseNextReview, setGold, type ItemReview } from "../quality/api";
 import { ConsensusEditor } from "../quality/consensus-editor";
 import { DiffLegend, DiffText } from "../quality/diff-text";
 import "../quality/quality.css";
@@ -115,6 +115,8 @@ export function ReviewItemPage({ projectId, itemId }: { projectId: number; itemI
     [projectId, itemId],
   );
   const diff = useAsync(() => getItemReview(projectId, itemId), [projectId, itemId]);
+  // The project's own threshold, as the queue uses it (low_agreement there is computed by the API).
+  const quality = useAsync(() => getQualitySettings(projectId), [projectId]);
   const [message, setMessage] = useState("");
   if (!setup.data || !item.data || !anns.data)
     return <main className="page"><p className="muted">{(setup.error ?? item.error ?? anns.error)?.message ?? "Loading…"}</p></main>;
@@ -136,6 +138,7 @@ export function ReviewItemPage({ projectId, itemId }: { projectId: number; itemI
     diff.reload();
   };
   const score = diff.data?.agreement?.score;
+  const threshold = quality.data?.low_agreement_threshold;
   return (
     <>
       <ProjectNav project={setup.data.project} />
@@ -145,7 +148,7 @@ export function ReviewItemPage({ projectId, itemId }: { projectId: number; itemI
         </h1>
         <div className="prompt plain">{item.data.prompt}</div>
         <p className="small" data-testid="item-agreement">
-          <ScoreBadge score={score} low={score !== null && score !== undefined && score < 0.6} />{" "}
+          <ScoreBadge score={score} low={score !== null && score !== undefined && threshold !== undefined && score < threshold} />{" "}
           {diff.data?.agreement &&
             Object.entries(diff.data.agreement.parts)
               .map(([k, v]) => `${k} ${v.toFixed(2)}`)
