@@ -91,3 +91,32 @@ def span_texts(annotation: Annotation) -> list[tuple[int, str, str]]:
         (s.response.index, s.error_type.key, s.response.text[s.start : s.end])
         for s in annotation.spans.all()
     ]
+
+
+def api_get(page: Any, path: str) -> Any:
+    """GET an API path with the page's session (the browser context's cookies); the JSON."""
+    response = page.request.get(path)
+    assert response.ok, f"GET {path}: {response.status} {response.text()}"
+    return response.json()
+
+
+def api_annotation(page: Any, project_id: int, item_id: int) -> tuple[Any, dict[int, str]]:
+    """The signed-in user's annotation of an item as the API returns it, and the item's
+    response texts by index (what its code point offsets index into)."""
+    user = page.evaluate("document.querySelector('.topbar .user').textContent")
+    page_ = api_get(
+        page,
+        f"/api/v1/projects/{project_id}/annotations/?item={item_id}&author={user}&source=human",
+    )
+    (annotation,) = page_["results"]
+    item = api_get(page, f"/api/v1/projects/{project_id}/items/{item_id}/")
+    texts = {r["index"]: r["text"] for r in item["responses"]}
+    return annotation, texts
+
+
+def api_span_texts(annotation: Any, texts: dict[int, str]) -> list[tuple[int, str, str]]:
+    """(response, error type, text[start:end]) of the API's spans: Python slices code points."""
+    return [
+        (s["response"], s["error_type"], texts[s["response"]][s["start"] : s["end"]])
+        for s in annotation["spans"]
+    ]

@@ -10,7 +10,10 @@ from annotator.models import Annotation
 from tests.e2e.data import EMOJI_TEXT, make_qa_item, qa_feedback_record
 from tests.e2e.helpers import (
     annotation_of,
+    api_annotation,
+    api_span_texts,
     drag_select,
+    fresh,
     span_texts,
     utf16_index,
     utf16_slice,
@@ -124,16 +127,36 @@ def test_label_everything_and_submit(
     page.keyboard.press("Control+Enter")
     page.wait_for_url("**/annotate/done")
 
-    annotation = annotation_of(item, annotator_user)
-    assert annotation.status == Annotation.Status.SUBMITTED
-    assert annotation.time_spent_ms > 0
-    assert sorted(span_texts(annotation)) == sorted(
+    labelled = sorted(
         [
             (0, "irrelevant", "Troye Sivan"),
             (0, "wrong-grounding", utf16_slice(text0, start, start + len("Troye Sivan, released"))),
             (1, "wrong-grounding", "Dance to This"),
         ]
     )
+    # What the API returns: exactly these labels, text[start:end] in code points.
+    got, texts = api_annotation(page, qa_project.pk, item.pk)
+    assert got["status"] == "submitted"
+    assert got["time_spent_ms"] > 0
+    assert sorted(api_span_texts(got, texts)) == labelled
+    assert [(s["step_index"], s["rating"]) for s in got["steps"]] == [(0, 1), (1, 0), (2, -1)]
+    assert [(r["shape"], r["error_type"]) for r in got["regions"]] == [("box", "wrong-grounding")]
+    assert sorted((r["response"], r["criterion"], r["score"]) for r in got["rubric_scores"]) == [
+        (0, "factuality", 4),
+        (0, "fluency", 1),
+    ]
+    (pref,) = got["preferences"]
+    assert (pref["response_a"], pref["response_b"], pref["value"], pref["rationale"]) == (
+        0,
+        1,
+        -2,
+        "covers the release date",
+    )
+
+    annotation = annotation_of(item, annotator_user)
+    assert annotation.status == Annotation.Status.SUBMITTED
+    assert annotation.time_spent_ms > 0
+    assert sorted(span_texts(annotation)) == labelled
     first = annotation.spans.get(error_type__key="irrelevant")
     assert (first.severity, first.comment) == (2, "not what was asked")
     assert [(s.step_index, s.rating) for s in annotation.steps.order_by("step_index")] == [
@@ -189,6 +212,198 @@ def test_spans_on_emoji_text_are_exact(
 
     got = [text for _, _, text in span_texts(annotation_of(item, annotator_user))]
     assert got == ["👨‍👩‍👧 went", *wanted]
+    annotation, texts = api_annotation(page, qa_project.pk, item.pk)
+    assert [text for _, _, text in api_span_texts(annotation, texts)] == got
     # What the page listed for each span is the same text.
     listed = page.locator("[data-testid=response-0] [data-testid=span-list] q").all_inner_texts()
     assert sorted(listed) == sorted(got)
+
+
+def canvas_point(page: Any, x: float, y: float) -> tuple[float, float]:
+    """Pixel position of normalised (x, y) on the image's region canvas."""
+    box = page.locator("[data-testid=region-canvas]").bounding_box()
+    assert box is not None
+    return box["x"] + box["width"] * x, box["y"] + box["height"] * y
+
+
+def drag_on_canvas(page: Any, a: tuple[float, float], b: tuple[float, float]) -> None:
+    page.mouse.move(*canvas_point(page, *a))
+    page.mouse.down()
+    page.mouse.move(*canvas_point(page, *b), steps=6)
+    page.mouse.up()
+
+
+def close(a: list[list[float]], b: list[list[float]], tol: float = 0.02) -> bool:
+    return len(a) == len(b) and all(
+        abs(p[0] - q[0]) < tol and abs(p[1] - q[1]) < tol for p, q in zip(a, b, strict=True)
+    )
+
+
+def test_palette_snapping_tools_and_the_queue(
+    qa_project: Any, annotator_user: Any, live: Any, new_page: Any, shoot: Any
+) -> None:
+    """What the first test leaves out: the palette, deleting a clicked span, snapping to
+    words, a span's severity and comment by mouse, step error types and comments with stop at
+    first error, a polygon, moving and resizing a box, a per-criterion preference, missing
+    information linked to context sentences, a critique; skip to a chat item, go back, submit.
+    The API then returns exactly those labels."""
+    item = make_qa_item(qa_project)
+    chat = make_qa_item(qa_project, external_id="chat-1")
+    chat.prompt = ""
+    chat.messages = [
+        {"role": "user", "content": "Who released Bloom?"},
+        {"role": "assistant", "content": "Which Bloom do you mean?"},
+        {"role": "user", "content": "The Troye Sivan album."},
+    ]
+    chat.save()
+    text0 = qa_feedback_record(0)["prediction 1"]
+    layer = "[data-testid=response-0] [data-testid=span-layer]"
+
+    page = new_page(annotator_user)
+    page.goto(f"/projects/{qa_project.pk}/annotate")
+    page.wait_for_url(f"**/annotate/{item.pk}")
+    page.wait_for_selector("[data-testid=sync-status]:has-text('not saved yet')")
+
+    # Palette: select "Bloom", p opens it, ArrowDown + Enter picks the second type.
+    page.focus(layer)
+    page.keyboard.press("Home")
+    for _ in range(len("Bloom")):
+        page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("p")
+    page.wait_for_selector("[role=listbox][aria-label='Error types']")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(
+        "[data-testid=response-0] [data-testid=span-list] li[data-type=wrong-grounding]"
+    )
+
+    # Click the span (after Escape unfocuses it), then delete it from its editor.
+    page.keyboard.press("Escape")
+    page.wait_for_selector("[data-testid=span-editor]", state="detached")
+    page.click(f"{layer} [data-spans] >> nth=0")
+    page.click("[data-testid=span-editor] button:has-text('Delete')")
+    page.wait_for_selector("[data-testid=response-0] [data-testid=span-list]", state="detached")
+
+    # Snap to words (w), then a sloppy mouse selection inside "Troye Sivan" takes both words.
+    page.focus(layer)
+    page.keyboard.press("w")
+    assert page.is_checked("label.snap input")
+    s = utf16_index(text0, "Troye Sivan")
+    drag_select(page, layer, s + 1, s + len("Troye Si"))
+    assert page.get_attribute(layer, "data-selection") == f"{s}:{s + len('Troye Sivan')}"
+    page.keyboard.press("1")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("[data-testid=span-editor]", state="detached")
+    page.click(f"{layer} [data-spans] >> nth=0")  # a click opens the span's editor
+    page.click("[data-testid=span-editor] [role=radio]:has-text('minor')")
+    page.fill("[data-testid=span-editor] textarea", "not the question")
+
+    # Steps, stop at first error: +1, −1, then step 3 is locked; an error type and a comment.
+    page.focus("[data-testid=steps]")
+    page.keyboard.press("s")
+    page.keyboard.press("+")
+    page.keyboard.press("-")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("+")
+    assert page.get_attribute("[data-testid=steps] li >> nth=2", "class").endswith("locked")
+    page.select_option("[aria-label='Error type of step 2']", "irrelevant")
+    page.focus("[data-testid=steps]")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("c")
+    page.keyboard.type("wrong year")
+    page.keyboard.press("Enter")
+
+    # Image: a polygon by clicks (g, three vertices, Enter), then a box resized and moved.
+    zone = page.locator("[data-testid=image-zone]")
+    zone.scroll_into_view_if_needed()
+    page.focus("[data-testid=image-zone]")
+    page.keyboard.press("g")
+    for x, y in ((0.1, 0.1), (0.4, 0.1), (0.25, 0.4)):
+        page.mouse.click(*canvas_point(page, x, y))
+    page.focus("[data-testid=image-zone]")
+    page.keyboard.press("Enter")
+    page.keyboard.press("b")
+    drag_on_canvas(page, (0.6, 0.6), (0.8, 0.8))
+    drag_on_canvas(page, (0.8, 0.8), (0.9, 0.9))  # the bottom-right handle
+    drag_on_canvas(page, (0.7, 0.7), (0.6, 0.65))  # the box itself
+    page.fill("[aria-label='Region comment']", "not a mat")
+
+    # Preference on one criterion.
+    page.select_option("[aria-label='Preference criterion']", "factuality")
+    page.focus("[data-testid=pairwise]")
+    page.keyboard.press("6")
+
+    # Missing information linked to p1·s2 (clicked in the context) and p1·s3 (checkbox).
+    page.click("button:has-text('+ Missing information')")
+    page.click(".context .sentences li:has-text('p1·s2')")
+    page.check("[data-testid=missing-info] label:has-text('p1·s3') input")
+    page.fill("[aria-label='Missing-info comment']", "the release date")
+    assert page.locator(".context .sentences li.picked").count() == 2
+
+    # A critique of response 1.
+    page.click("[data-testid=response-0] details.critique summary")
+    page.fill("[aria-label='Critique of response 1']", "Answers a different question.")
+
+    wait_saved(page)
+    page.evaluate("window.scrollTo(0, 0)")
+    shoot(page, "annotate-tools")
+
+    # Skip: the next item is the chat one; back returns to the first, its labels reloaded.
+    page.keyboard.press("Alt+s")
+    page.wait_for_url(f"**/annotate/{chat.pk}")
+    page.wait_for_selector(".chat li >> nth=2")
+    roles = page.locator(".chat .role").all_text_contents()
+    assert roles == ["user", "assistant", "user"]
+    assert page.locator(".chat li >> nth=1").text_content().endswith("Which Bloom do you mean?")
+    shoot(page, "annotate-chat", full_page=False)
+    page.keyboard.press("Alt+b")
+    page.wait_for_url(f"**/annotate/{item.pk}")
+    wait_saved(page)
+    assert page.locator("[data-testid=response-0] [data-testid=span-list] q").all_inner_texts() == [
+        "Troye Sivan"
+    ]
+    # Submit: the next item is the chat one again (still leased to me); skipping it empties
+    # the queue.
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url(f"**/annotate/{chat.pk}")
+    page.wait_for_selector(".chat li >> nth=2")
+    # It starts empty: nothing of the item before is shown, or sent, as this one's.
+    page.wait_for_selector("[data-testid=sync-status]:has-text('not saved yet')")
+    assert page.locator("[data-testid=span-list]").count() == 0
+    assert page.locator("[data-testid=steps] li[data-rating='']").count() == 3
+    assert page.locator("[data-testid=region-canvas] polygon").count() == 0
+    page.keyboard.press("Alt+s")
+    page.wait_for_url("**/annotate/done")
+    page.wait_for_selector("h1:has-text('Nothing left')")
+    shoot(page, "queue-done", full_page=False)
+
+    got, texts = api_annotation(page, qa_project.pk, item.pk)
+    assert got["status"] == "submitted"
+    assert api_span_texts(got, texts) == [(0, "irrelevant", "Troye Sivan")]
+    (span,) = got["spans"]
+    assert (span["severity"], span["comment"]) == (1, "not the question")
+    assert [
+        (s["step_index"], s["rating"], s["error_type"], s["comment"]) for s in got["steps"]
+    ] == [
+        (0, 1, None, ""),
+        (1, -1, "irrelevant", "wrong year"),
+    ]
+    polygon, box = sorted(got["regions"], key=lambda r: r["shape"] != "polygon")
+    assert polygon["shape"] == "polygon"
+    assert close(polygon["points"], [[0.1, 0.1], [0.4, 0.1], [0.25, 0.4]])
+    assert box["shape"] == "box"
+    assert close(box["points"], [[0.5, 0.55], [0.8, 0.85]])
+    assert box["comment"] == "not a mat"
+    assert [
+        (p["response_a"], p["response_b"], p["value"], p["criterion"]) for p in got["preferences"]
+    ] == [(0, 1, 2, "factuality")]
+    (missing,) = got["missing_info"]
+    assert (missing["error_type"], missing["passage_index"], missing["sentence_indices"]) == (
+        "missing-answer",
+        0,
+        [1, 2],
+    )
+    assert missing["comment"] == "the release date"
+    assert got["critiques"] == [{"response": 0, "text": "Answers a different question."}]
+    fresh()
+    assert not Annotation.objects.filter(item=chat).exists()

@@ -182,13 +182,32 @@ def test_machine_suggestions_accept_edit_reject(
                     {"response": 1, "start": 0, "end": 5, "error_type": "irrelevant"},
                 ],
                 "steps": [{"response": 2, "step_index": 2, "rating": -1}],
+                "regions": [
+                    {
+                        "response": 3,
+                        "shape": "box",
+                        "points": [[0.55, 0.25], [0.9, 0.75]],
+                        "error_type": "wrong-grounding",
+                    }
+                ],
             }
         ],
     )
     page = new_page(annotator_user)
     page.goto(f"/projects/{qa_project.pk}/annotate/{item.pk}")
-    page.wait_for_selector("[data-testid=suggestions] li >> nth=3")
+    page.wait_for_selector("[data-testid=suggestions] li >> nth=4")
+    # Drawn where they apply, apart from one's own labels: dashed spans, a dashed step badge,
+    # a dashed unfilled region.
+    suggested_spans = page.locator("[data-testid=response-0] .seg[data-spans]")
+    assert "repeating-linear-gradient" in suggested_spans.first.get_attribute("style")
+    step_badge = page.locator("[data-testid=steps] li >> nth=2").locator("[data-suggestion]")
+    assert "rules-judge" in step_badge.inner_text()
+    region = page.locator("[data-testid=region-canvas] polygon[data-suggestion]")
+    assert region.get_attribute("stroke-dasharray") == "6 4"
+    assert page.locator("[data-testid=region-canvas] polygon[data-region]").count() == 0
     shoot(page, "suggestions", full_page=False)
+    page.locator("[data-testid=image-zone]").scroll_into_view_if_needed()
+    shoot(page, "suggestions-steps-image", full_page=False)
     page.click("[data-testid=suggestions] li:has-text('Troye Sivan') >> text=Reject")
     page.click("[data-testid=suggestions] li >> nth=0 >> text=Edit")
     page.keyboard.type("judge was right")
@@ -202,8 +221,15 @@ def test_machine_suggestions_accept_edit_reject(
     ]
     assert annotation.spans.get(response__index=0).comment == "judge was right"
     assert [(s.step_index, s.rating) for s in annotation.steps.all()] == [(2, -1)]
+    assert [(r.shape, r.points) for r in annotation.regions.all()] == [
+        ("box", [[0.55, 0.25], [0.9, 0.75]])
+    ]
+    # Accepted: drawn as one's own now, no longer as suggestions.
+    assert page.locator("[data-testid=region-canvas] polygon[data-region]").count() == 1
+    assert page.locator("[data-testid=region-canvas] polygon[data-suggestion]").count() == 0
+    assert page.locator("[data-testid=steps] [data-suggestion]").count() == 0
     decisions = annotation.metadata["suggestions"]
-    assert len(decisions["accepted"]) == 3
+    assert len(decisions["accepted"]) == 4
     assert len(decisions["rejected"]) == 1
 
 

@@ -28,7 +28,9 @@ const ROUTES: Route[] = [
   { pattern: "/projects/:pid", render: (p) => <DashboardPage projectId={id(p, "pid")} /> },
   { pattern: "/projects/:pid/annotate", render: (p) => <AnnotateQueuePage projectId={id(p, "pid")} /> },
   { pattern: "/projects/:pid/annotate/done", render: (p) => <QueueDonePage projectId={id(p, "pid")} /> },
-  { pattern: "/projects/:pid/annotate/:item", render: (p) => <AnnotatePage projectId={id(p, "pid")} itemId={id(p, "item")} /> },
+  // Keyed by item: moving to another item (next, skip, back) mounts a fresh page, so nothing
+  // loaded for the previous item can stand in for this one while it loads.
+  { pattern: "/projects/:pid/annotate/:item", render: (p) => <AnnotatePage key={p.item} projectId={id(p, "pid")} itemId={id(p, "item")} /> },
   { pattern: "/projects/:pid/review", render: (p) => <ReviewListPage projectId={id(p, "pid")} /> },
   { pattern: "/projects/:pid/review/:item", render: (p) => <ReviewItemPage projectId={id(p, "pid")} itemId={id(p, "item")} /> },
   { pattern: "/projects/:pid/taxonomy", render: (p) => <TaxonomyPage projectId={id(p, "pid")} /> },

@@ -97,8 +97,11 @@ export function AnnotatePage({ projectId, itemId }: { projectId: number; itemId:
   );
   const failed = setup.error ?? item.error;
   if (failed) return <main className="page"><p className="error">Could not load: {failed.message}</p></main>;
-  if (!setup.data || !item.data) return <main className="page"><p className="muted">Loading…</p></main>;
-  return <Annotator key={itemId} projectId={projectId} setup={setup.data} item={item.data} machine={machine.data ?? []} />;
+  // useAsync keeps the previous data until the new load answers: an Annotator started on
+  // another item's data would sync that item's draft (and then send it as this one's).
+  if (!setup.data || !item.data || item.data.id !== itemId) return <main className="page"><p className="muted">Loading…</p></main>;
+  const suggestions = (machine.data ?? []).filter((a) => a.item === itemId);
+  return <Annotator key={itemId} projectId={projectId} setup={setup.data} item={item.data} machine={suggestions} />;
 }
 
 function statusText(s: SyncStatus): string {
@@ -332,6 +335,19 @@ function Annotator({ projectId, setup, item, machine }: { projectId: number; set
             labels={units.steps.filter((s) => s.response === r.index)}
             errorTypes={errorTypes}
             dispatch={dispatch}
+            suggestions={open.flatMap((s) =>
+              s.kind === "step" && s.unit.response === r.index
+                ? [{ id: s.id, step_index: s.unit.step_index, rating: s.unit.rating, error_type: s.unit.error_type, judge: s.judge }]
+                : [],
+            )}
+            onAcceptSuggestion={(id) => {
+              const s = findSuggestion(id);
+              if (s) accept(s);
+            }}
+            onRejectSuggestion={(id) => {
+              const s = findSuggestion(id);
+              if (s) decide(s, false);
+            }}
           />
         )}
         {r.kind === "image" && (
@@ -343,6 +359,11 @@ function Annotator({ projectId, setup, item, machine }: { projectId: number; set
             regions={units.regions.filter((x) => x.response === r.index)}
             errorTypes={errorTypes}
             dispatch={dispatch}
+            suggestions={open.flatMap((s) =>
+              s.kind === "region" && s.unit.response === r.index
+                ? [{ id: s.id, shape: s.unit.shape, points: s.unit.points, error_type: s.unit.error_type, judge: s.judge }]
+                : [],
+            )}
           />
         )}
         <details className="critique" open={critique !== ""}>

@@ -4,7 +4,9 @@
  * Tools: b box, g polygon (click vertices, Enter or a click on the first vertex closes it),
  * v select (drag a region to move it, drag a handle to resize). Keyboard: n adds a box,
  * arrows move the selected region (shift: further), alt+arrows resize a box, the error type's
- * hotkey sets its type, Delete removes it, . and , step through regions.
+ * hotkey sets its type, Delete removes it, . and , step through regions. Pending machine
+ * suggestions are drawn dashed and unfilled, and take no pointer events (the suggestions
+ * panel accepts or rejects them).
  */
 import { useRef, useState, type KeyboardEvent, type PointerEvent } from "react";
 
@@ -14,6 +16,10 @@ import { appliesTo, type ErrorType } from "@/types";
 import { localId, type RegionUnit, type UnitsAction } from "../units";
 
 type Pt = [number, number];
+
+/** A pending machine region, as the annotate view passes it in. */
+export type RegionSuggestion = { id: string; shape: "box" | "polygon"; points: Pt[]; error_type: string; judge: string };
+
 type Tool = "box" | "polygon" | "select";
 type Drag =
   | { kind: "new-box"; from: Pt; to: Pt }
@@ -49,8 +55,9 @@ export function ImageResponse(props: {
   errorTypes: ErrorType[];
   dispatch: (a: UnitsAction) => void;
   readOnly?: boolean;
+  suggestions?: RegionSuggestion[];
 }) {
-  const { responseIndex, url, regions, errorTypes, dispatch, readOnly } = props;
+  const { responseIndex, url, regions, errorTypes, dispatch, readOnly, suggestions = [] } = props;
   const svgRef = useRef<SVGSVGElement>(null);
   const regionTypes = errorTypes.filter((t) => appliesTo(t, "region"));
   const types = new Map(errorTypes.map((t) => [t.key, t]));
@@ -242,6 +249,25 @@ export function ImageResponse(props: {
           onPointerUp={onPointerUp}
           className={`tool-${tool}`}
         >
+          {suggestions.map((r) => {
+            const color = types.get(r.error_type)?.color ?? "#d62728";
+            const pts = r.shape === "box" ? boxCorners(r.points) : r.points;
+            return (
+              <polygon
+                key={r.id}
+                data-suggestion={r.id}
+                className="region-suggestion"
+                points={pts.map((p) => p.join(",")).join(" ")}
+                fill="none"
+                stroke={color}
+                strokeWidth={2}
+                strokeDasharray="6 4"
+                vectorEffect="non-scaling-stroke"
+              >
+                <title>{`${types.get(r.error_type)?.name ?? r.error_type} (suggested by ${r.judge})`}</title>
+              </polygon>
+            );
+          })}
           {regions.map((r) => {
             const color = types.get(r.error_type)?.color ?? "#d62728";
             const pts = r.shape === "box" ? boxCorners(r.points) : r.points;

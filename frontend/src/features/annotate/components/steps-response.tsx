@@ -1,7 +1,9 @@
 /**
  * A multi-step response (PRM800K): one row per step, rated −1 / 0 / +1 from the keyboard
  * (+ or =, 0, -), with an optional error type and comment. "Stop at first error" (PRM800K
- * phase 2) ends the rating at the first −1: later steps are cleared and locked.
+ * phase 2) ends the rating at the first −1: later steps are cleared and locked. A machine
+ * suggestion for a step (a judge's or reward model's rating) is drawn in its row as a dashed
+ * badge with accept / reject buttons, until someone decides it.
  */
 import { useState, type KeyboardEvent } from "react";
 
@@ -9,6 +11,11 @@ import { comboOf, ratingForKey } from "@/lib/keys";
 import { appliesTo, type ErrorType } from "@/types";
 
 import type { StepUnit, UnitsAction } from "../units";
+
+/** A pending machine rating of one step, as the annotate view passes it in. */
+export type StepSuggestion = { id: string; step_index: number; rating: number; error_type: string | null; judge: string };
+
+const ratingText = (r: number) => (r > 0 ? "+1" : r < 0 ? "−1" : "0");
 
 const RATINGS: { value: -1 | 0 | 1; label: string; cls: string }[] = [
   { value: 1, label: "+1", cls: "good" },
@@ -23,8 +30,11 @@ export function StepsResponse(props: {
   errorTypes: ErrorType[];
   dispatch: (a: UnitsAction) => void;
   readOnly?: boolean;
+  suggestions?: StepSuggestion[];
+  onAcceptSuggestion?: (id: string) => void;
+  onRejectSuggestion?: (id: string) => void;
 }) {
-  const { responseIndex, steps, labels, errorTypes, dispatch, readOnly } = props;
+  const { responseIndex, steps, labels, errorTypes, dispatch, readOnly, suggestions = [] } = props;
   const [current, setCurrent] = useState(0);
   const [stopAtFirstError, setStop] = useState(false);
   const byIndex = new Map(labels.map((l) => [l.step_index, l]));
@@ -78,6 +88,7 @@ export function StepsResponse(props: {
       <ol>
         {steps.map((step, i) => {
           const label = byIndex.get(i);
+          const suggested = suggestions.filter((x) => x.step_index === i);
           return (
             <li
               key={i}
@@ -143,6 +154,22 @@ export function StepsResponse(props: {
                     />
                   </>
                 )}
+                {suggested.map((x) => (
+                  <span key={x.id} className="step-suggestion" data-suggestion={x.id} title={`Suggested by ${x.judge}`}>
+                    <span className="judge plain">{x.judge}</span> {ratingText(x.rating)}
+                    {x.error_type ? <span className="plain"> {errorTypes.find((t) => t.key === x.error_type)?.name ?? x.error_type}</span> : null}
+                    {props.onAcceptSuggestion && (
+                      <button type="button" tabIndex={-1} aria-label={`Accept the suggestion for step ${i + 1}`} onClick={() => props.onAcceptSuggestion!(x.id)}>
+                        ✓
+                      </button>
+                    )}
+                    {props.onRejectSuggestion && (
+                      <button type="button" tabIndex={-1} aria-label={`Reject the suggestion for step ${i + 1}`} onClick={() => props.onRejectSuggestion!(x.id)}>
+                        ×
+                      </button>
+                    )}
+                  </span>
+                ))}
               </span>
             </li>
           );
