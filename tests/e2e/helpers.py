@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.db import connection
@@ -39,6 +40,18 @@ RECT_JS = """
     : { x1: a.left + 1, y1: a.top + a.height / 2, x2: b.right - 1, y2: b.top + b.height / 2 };
 }
 """
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+def shoot_element(locator: Any, name: str) -> Path:
+    """Save a screenshot of one element as artifacts/screenshots/<name>.png (as ``shoot``
+    does for whole pages)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    locator.screenshot(path=str(path))
+    return path
 
 
 def utf16_slice(text: str, start: int, end: int) -> str:

@@ -14,6 +14,7 @@ from tests.e2e.helpers import (
     api_span_texts,
     drag_select,
     fresh,
+    shoot_element,
     span_texts,
     utf16_index,
     utf16_slice,
@@ -407,3 +408,103 @@ def test_palette_snapping_tools_and_the_queue(
     assert got["critiques"] == [{"response": 0, "text": "Answers a different question."}]
     fresh()
     assert not Annotation.objects.filter(item=chat).exists()
+
+
+def test_polygon_by_keyboard(
+    qa_project: Any, annotator_user: Any, live: Any, new_page: Any, shoot: Any
+) -> None:
+    """A polygon drawn with the keyboard only: g shows the vertex cursor, arrows move it
+    (shift 5 %, alt 0.1 %), Enter and Space place vertices, Backspace takes the last one back,
+    Home goes to the first vertex and Enter there closes it; the region gets the current error
+    type and a typed comment, and the API returns exactly the cursor's normalised points."""
+    item = make_qa_item(qa_project)
+    image_index = item.responses.get(kind="image").index
+    page = new_page(annotator_user)
+    page.goto(f"/projects/{qa_project.pk}/annotate/{item.pk}")
+    page.wait_for_selector("[data-testid=sync-status]:has-text('not saved yet')")
+
+    zone = "[data-testid=image-zone]"
+    page.locator(zone).scroll_into_view_if_needed()
+    page.focus(zone)
+    page.keyboard.press("g")
+    cursor = page.locator("[data-testid=vertex-cursor]")
+    announcement = page.locator("[data-testid=image-announcement]")
+    assert cursor.get_attribute("aria-label") == "Vertex cursor at 50% across, 50% down"
+    assert "polygon" in page.text_content(f"{zone} [role=toolbar] button[aria-pressed=true]")
+    # The live region is read out, not shown.
+    assert announcement.get_attribute("aria-live") == "polite"
+    hidden = announcement.bounding_box()
+    assert hidden is not None
+    assert hidden["width"] <= 1
+    assert hidden["height"] <= 1
+
+    def cursor_at() -> tuple[float, float]:
+        return float(cursor.get_attribute("data-x")), float(cursor.get_attribute("data-y"))
+
+    def press(key: str, n: int = 1) -> None:
+        for _ in range(n):
+            page.keyboard.press(key)
+
+    press("Shift+ArrowLeft", 8)
+    press("Shift+ArrowUp", 8)
+    assert cursor_at() == (0.1, 0.1)
+    press("Enter")
+    assert announcement.text_content() == "Vertex 1 placed at 10% across, 10% down."
+    press("Shift+ArrowRight", 6)
+    press("Space")
+    press("Shift+ArrowLeft", 3)
+    press("Shift+ArrowDown", 6)
+    press("Alt+ArrowDown", 2)
+    press("ArrowRight")  # one step too far: place it, then take it back
+    press("Enter")
+    press("Backspace")
+    assert announcement.text_content() == "Vertex 3 removed; 2 left."
+    press("ArrowLeft")
+    assert cursor_at() == (0.25, 0.402)
+    press("Enter")
+    assert "3 vertices" in page.text_content("[data-testid=polygon-status]")
+    press("Home")
+    assert cursor_at() == (0.1, 0.1)
+    assert "Enter closes the polygon" in announcement.text_content()
+    page.mouse.move(0, 0)
+    shoot_element(page.locator(zone), "annotate-polygon-keyboard")
+
+    press("Enter")
+    assert announcement.text_content() == "Polygon closed with 3 vertices, Wrong-Grounding."
+    assert page.locator("[data-testid=region-canvas] polygon[data-region]").count() == 1
+    page.focus("[aria-label='Region comment']")
+    page.keyboard.type("the cat's outline")
+    wait_saved(page)
+    page.focus(zone)
+    page.keyboard.press("Shift+ArrowRight")  # the cursor moves on; the closed polygon stays
+    shoot_element(page.locator(zone), "annotate-polygon-closed")
+
+    # The overlay lists the polygon keys.
+    page.keyboard.press("?")
+    overlay = page.locator("[data-testid=shortcut-overlay][open]")
+    overlay.wait_for()
+    text = overlay.text_content()
+    for label in (
+        "Polygon: place a vertex at the cursor (on the first vertex: close)",
+        "Polygon: remove the last vertex",
+        "Polygon: close it (3 vertices or more)",
+        "Polygon: cancel it",
+    ):
+        assert label in text
+    overlay.locator("dd:has-text('Polygon: cancel it')").scroll_into_view_if_needed()
+    shoot(page, "shortcuts-image", full_page=False)
+    page.keyboard.press("Escape")
+
+    annotation, _ = api_annotation(page, qa_project.pk, item.pk)
+    assert annotation["regions"] == [
+        {
+            "response": image_index,
+            "shape": "polygon",
+            "points": [[0.1, 0.1], [0.4, 0.1], [0.25, 0.402]],
+            "error_type": "wrong-grounding",
+            "severity": None,
+            "comment": "the cat's outline",
+        }
+    ]
+    (region,) = annotation_of(item, annotator_user).regions.all()
+    assert (region.shape, region.points) == ("polygon", [[0.1, 0.1], [0.4, 0.1], [0.25, 0.402]])

@@ -32,7 +32,9 @@ const ROUTES: Route[] = [
   // loaded for the previous item can stand in for this one while it loads.
   { pattern: "/projects/:pid/annotate/:item", render: (p) => <AnnotatePage key={p.item} projectId={id(p, "pid")} itemId={id(p, "item")} /> },
   { pattern: "/projects/:pid/review", render: (p) => <ReviewListPage projectId={id(p, "pid")} /> },
-  { pattern: "/projects/:pid/review/:item", render: (p) => <ReviewItemPage projectId={id(p, "pid")} itemId={id(p, "item")} /> },
+  // Keyed by item too: the review page of the next item starts empty (no columns, scores or
+  // consensus draft of the item before).
+  { pattern: "/projects/:pid/review/:item", render: (p) => <ReviewItemPage key={p.item} projectId={id(p, "pid")} itemId={id(p, "item")} /> },
   { pattern: "/projects/:pid/taxonomy", render: (p) => <TaxonomyPage projectId={id(p, "pid")} /> },
   { pattern: "/projects/:pid/rubric", render: (p) => <RubricPage projectId={id(p, "pid")} /> },
   { pattern: "/projects/:pid/members", render: (p) => <MembersPage projectId={id(p, "pid")} /> },

@@ -15,6 +15,7 @@ import { PairwisePanel } from "./components/pairwise-panel";
 import { RubricPanel } from "./components/rubric-panel";
 import { StepsResponse } from "./components/steps-response";
 import { TextResponse, type ShownSpan } from "./components/text-response";
+import { SHORTCUTS } from "./shortcuts";
 import { emptyUnits, unitsReducer, type Units, type UnitsAction } from "./units";
 
 afterEach(cleanup);
@@ -281,6 +282,142 @@ describe("image regions keyboard", () => {
     expect(region!.points.flat().every((v) => v >= 0 && v <= 1)).toBe(true);
     press(zone, "Delete");
     expect(unitsNow().regions).toEqual([]);
+  });
+
+  // A region-only type with its own hotkey, to check that keyboard polygons take the chosen type.
+  const REGION_TYPES: ErrorType[] = [...TYPES, { key: "blurry", name: "Blurry", description: "", color: "#2ca02c", hotkey: "3", severity_levels: ["minor", "major"], unit_kinds: ["region"] }];
+
+  function imageZone() {
+    render(
+      <Bound>
+        {(u, d) => <ImageResponse responseIndex={1} url="data:," width={640} height={400} regions={u.regions} errorTypes={REGION_TYPES} dispatch={d} />}
+      </Bound>,
+    );
+    return screen.getByTestId("image-zone");
+  }
+  const cursorAt = () => {
+    const c = screen.getByTestId("vertex-cursor");
+    return [Number(c.getAttribute("data-x")), Number(c.getAttribute("data-y"))];
+  };
+  const announced = () => screen.getByTestId("image-announcement").textContent;
+
+  it("draws a polygon from the keyboard: cursor, vertices, undo, type, close on the first vertex", () => {
+    const zone = imageZone();
+    expect(screen.queryByTestId("vertex-cursor")).toBeNull();
+    press(zone, "g");
+    expect(screen.getByRole("button", { name: /polygon/ }).getAttribute("aria-pressed")).toBe("true");
+    expect(cursorAt()).toEqual([0.5, 0.5]);
+    expect(screen.getByRole("img", { name: "Vertex cursor at 50% across, 50% down" })).toBeTruthy();
+    expect(announced()).toContain("Vertex cursor at 50% across, 50% down");
+
+    times(8, () => press(zone, "ArrowLeft", { shift: true }));
+    times(8, () => press(zone, "ArrowUp", { shift: true }));
+    expect(cursorAt()).toEqual([0.1, 0.1]);
+    expect(announced()).toBe("Cursor at 10% across, 10% down.");
+    press(zone, "Enter");
+    expect(announced()).toBe("Vertex 1 placed at 10% across, 10% down.");
+    press(zone, "Enter"); // the same place twice is no vertex
+    expect(announced()).toMatch(/^Vertex 1 is already here/);
+    times(6, () => press(zone, "ArrowRight", { shift: true }));
+    press(zone, " ");
+    times(3, () => press(zone, "ArrowLeft", { shift: true }));
+    times(6, () => press(zone, "ArrowDown", { shift: true }));
+    press(zone, "ArrowRight"); // one small step too far: place it, then take it back
+    press(zone, "Enter");
+    expect(screen.getByTestId("polygon-status").textContent).toContain("3 vertices");
+    press(zone, "Backspace");
+    expect(announced()).toBe("Vertex 3 removed; 2 left.");
+    expect(screen.getByTestId("polygon-status").textContent).toContain("2 vertices");
+    press(zone, "ArrowLeft");
+    expect(cursorAt()).toEqual([0.25, 0.4]);
+    press(zone, "Enter");
+    expect(unitsNow().regions).toEqual([]); // nothing is saved before it closes
+
+    press(zone, "3"); // the type of the region to come
+    press(zone, "Home");
+    expect(cursorAt()).toEqual([0.1, 0.1]);
+    expect(announced()).toContain("Enter closes the polygon");
+    expect(screen.getByTestId("vertex-cursor").getAttribute("class")).toContain("on-first");
+    press(zone, "Enter");
+    expect(announced()).toBe("Polygon closed with 3 vertices, Blurry.");
+    const [region] = unitsNow().regions;
+    expect(region).toMatchObject({
+      response: 1,
+      shape: "polygon",
+      error_type: "blurry",
+      points: [
+        [0.1, 0.1],
+        [0.4, 0.1],
+        [0.25, 0.4],
+      ],
+    });
+    // The new region is selected: its comment and severity, as for boxes.
+    fireEvent.change(screen.getByLabelText("Region comment"), { target: { value: "smudged" } });
+    fireEvent.click(screen.getByRole("radio", { name: "major" }));
+    expect(unitsNow().regions[0]).toMatchObject({ comment: "smudged", severity: 2, error_type: "blurry" });
+    // The cursor stays for the next polygon; arrows move it, not the selected region.
+    press(zone, "ArrowRight");
+    expect(cursorAt()).toEqual([0.11, 0.1]);
+    expect(unitsNow().regions[0]!.points[0]).toEqual([0.1, 0.1]);
+  });
+
+  it("closes with c, keeps the cursor inside the image, fine steps with alt, Escape cancels", () => {
+    const zone = imageZone();
+    press(zone, "g");
+    times(15, () => press(zone, "ArrowLeft", { shift: true }));
+    times(15, () => press(zone, "ArrowUp", { shift: true }));
+    expect(cursorAt()).toEqual([0, 0]);
+    press(zone, " ");
+    press(zone, "ArrowRight", { alt: true });
+    press(zone, "ArrowDown", { shift: true });
+    expect(cursorAt()).toEqual([0.001, 0.05]);
+    press(zone, "Enter");
+    press(zone, "c"); // two vertices: no polygon yet
+    expect(announced()).toBe("A polygon needs 3 vertices; 2 placed.");
+    expect(unitsNow().regions).toEqual([]);
+    times(30, () => press(zone, "ArrowRight", { shift: true }));
+    expect(cursorAt()).toEqual([1, 0.05]);
+    press(zone, "Enter");
+    press(zone, "Escape");
+    expect(announced()).toBe("Polygon cancelled.");
+    expect(screen.getByTestId("polygon-status").textContent).toContain("0 vertices");
+    press(zone, "c");
+    expect(unitsNow().regions).toEqual([]);
+
+    press(zone, "Enter");
+    press(zone, "ArrowDown");
+    press(zone, "Enter");
+    press(zone, "ArrowLeft");
+    press(zone, "Enter");
+    press(zone, "c");
+    const [region] = unitsNow().regions;
+    expect(region!.shape).toBe("polygon");
+    expect(region!.error_type).toBe("wrong");
+    expect(region!.points).toEqual([
+      [1, 0.05],
+      [1, 0.06],
+      [0.99, 0.06],
+    ]);
+    expect(region!.points.flat().every((v) => v >= 0 && v <= 1)).toBe(true);
+    // Back to the box tool: the cursor goes, arrows move the selected polygon again.
+    press(zone, "b");
+    expect(screen.queryByTestId("vertex-cursor")).toBeNull();
+    press(zone, "ArrowLeft");
+    expect(unitsNow().regions[0]!.points).toEqual([
+      [0.99, 0.05],
+      [0.99, 0.06],
+      [0.98, 0.06],
+    ]);
+  });
+
+  it("lists the keyboard polygon keys in the shortcut overlay", () => {
+    const image = SHORTCUTS.filter((s) => s.group === "Image");
+    const keysFor = (word: RegExp) => image.filter((s) => word.test(s.label)).flatMap((s) => s.keys);
+    expect(keysFor(/place a vertex/)).toEqual(["Enter", "Space"]);
+    expect(keysFor(/close it/)).toEqual(["c"]);
+    expect(keysFor(/remove the last vertex/)).toEqual(["Backspace"]);
+    expect(keysFor(/cancel/)).toEqual(["Escape"]);
+    expect(keysFor(/vertex cursor/)).toEqual(["g", "arrows"]);
   });
 
   it("draws machine regions dashed and unfilled, apart from one's own", () => {

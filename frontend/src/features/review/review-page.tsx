@@ -7,6 +7,11 @@
  * disputed, text others marked that a column missed, disputed steps, scores and preferences.
  * Below the columns the reviewer edits the labels into a consensus annotation and saves it.
  * The queue lists items lowest agreement first; "Review next" leases one to this reviewer.
+ *
+ * Between items (a link, "Review next", the browser's back) the route mounts a fresh page
+ * (app.tsx keys it by item); the page also shows nothing until the item, its annotations and
+ * its review are the ones of the item in the URL, so no column, score or consensus of the
+ * item before stands in for this one's while it loads.
  */
 import { useMemo, useState } from "react";
 
@@ -109,17 +114,27 @@ export function ReviewListPage({ projectId }: { projectId: number }) {
 
 export function ReviewItemPage({ projectId, itemId }: { projectId: number; itemId: number }) {
   const setup = useAsync(() => getProjectSetup(projectId), [projectId]);
-  const item = useAsync(() => unwrap(api.GET("/api/v1/projects/{project_id}/items/{id}/", { params: { path: { project_id: projectId, id: itemId } } })), [projectId, itemId]);
-  const anns = useAsync(
-    () => allPages(api.GET("/api/v1/projects/{project_id}/annotations/", { params: { path: { project_id: projectId }, query: { item: itemId } } })),
+  const itemState = useAsync(() => unwrap(api.GET("/api/v1/projects/{project_id}/items/{id}/", { params: { path: { project_id: projectId, id: itemId } } })), [projectId, itemId]);
+  // Tagged with the item they were loaded for: an empty list says nothing about its item.
+  const annsState = useAsync(
+    () =>
+      allPages(api.GET("/api/v1/projects/{project_id}/annotations/", { params: { path: { project_id: projectId }, query: { item: itemId } } })).then((list) => ({
+        itemId,
+        list,
+      })),
     [projectId, itemId],
   );
-  const diff = useAsync(() => getItemReview(projectId, itemId), [projectId, itemId]);
+  const diffState = useAsync(() => getItemReview(projectId, itemId), [projectId, itemId]);
   // The project's own threshold, as the queue uses it (low_agreement there is computed by the API).
   const quality = useAsync(() => getQualitySettings(projectId), [projectId]);
   const [message, setMessage] = useState("");
-  if (!setup.data || !item.data || !anns.data)
-    return <main className="page"><p className="muted">{(setup.error ?? item.error ?? anns.error)?.message ?? "Loading…"}</p></main>;
+  // What was loaded for another item (while this one loads) counts as not loaded yet.
+  const item = itemState.data?.id === itemId ? itemState.data : undefined;
+  const annotations = annsState.data?.itemId === itemId ? annsState.data.list.filter((a) => a.item === itemId) : undefined;
+  const diff = { data: diffState.data?.item === itemId ? diffState.data : undefined, error: diffState.error };
+  if (!setup.data || !item || !annotations)
+    return <main className="page"><p className="muted">{(setup.error ?? itemState.error ?? annsState.error)?.message ?? "Loading…"}</p></main>;
+  const anns = { data: annotations, reload: annsState.reload };
   const consensusId = diff.data?.consensus?.id ?? null;
   const judgeOfConsensus = diff.data?.consensus?.judge?.id ?? null;
   const shown = anns.data.filter(
@@ -135,7 +150,7 @@ export function ReviewItemPage({ projectId, itemId }: { projectId: number; itemI
       setMessage(e instanceof ApiError && e.status === 409 ? "It changed meanwhile; reloaded — check it again." : `Failed: ${(e as Error).message}`);
     }
     anns.reload();
-    diff.reload();
+    diffState.reload();
   };
   const score = diff.data?.agreement?.score;
   const threshold = quality.data?.low_agreement_threshold;
@@ -144,9 +159,9 @@ export function ReviewItemPage({ projectId, itemId }: { projectId: number; itemI
       <ProjectNav project={setup.data.project} />
       <main className="page wide" data-testid="review-item">
         <h1>
-          Review <span className="plain">{item.data.external_id}</span>
+          Review <span className="plain">{item.external_id}</span>
         </h1>
-        <div className="prompt plain">{item.data.prompt}</div>
+        <div className="prompt plain" data-testid="review-prompt">{item.prompt}</div>
         <p className="small" data-testid="item-agreement">
           <ScoreBadge score={score} low={score !== null && score !== undefined && threshold !== undefined && score < threshold} />{" "}
           {diff.data?.agreement &&
@@ -162,7 +177,7 @@ export function ReviewItemPage({ projectId, itemId }: { projectId: number; itemI
             <ReviewColumn
               key={a.id}
               annotation={a}
-              item={item.data!}
+              item={item}
               errorTypes={setup.data!.errorTypes}
               onReview={(d) => void review(a, d)}
               diff={marks.get(a.id)}
@@ -182,9 +197,9 @@ export function ReviewItemPage({ projectId, itemId }: { projectId: number; itemI
         {diff.error && <p className="error">{diff.error.message}</p>}
         {diff.data && (
           <ConsensusEditor
-            key={consensusId ?? "new"}
+            key={`${itemId}:${consensusId ?? "new"}`}
             projectId={projectId}
-            item={item.data}
+            item={item}
             review={diff.data}
             annotations={shown}
             errorTypes={setup.data.errorTypes}
@@ -192,7 +207,7 @@ export function ReviewItemPage({ projectId, itemId }: { projectId: number; itemI
             onSaved={(text) => {
               setMessage(text);
               anns.reload();
-              diff.reload();
+              diffState.reload();
             }}
           />
         )}

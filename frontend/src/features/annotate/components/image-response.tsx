@@ -4,7 +4,13 @@
  * Tools: b box, g polygon (click vertices, Enter or a click on the first vertex closes it),
  * v select (drag a region to move it, drag a handle to resize). Keyboard: n adds a box,
  * arrows move the selected region (shift: further), alt+arrows resize a box, the error type's
- * hotkey sets its type, Delete removes it, . and , step through regions. Pending machine
+ * hotkey sets its type, Delete removes it, . and , step through regions.
+ * Polygons by keyboard: in the polygon tool a crosshair vertex cursor (starting in the middle)
+ * moves with the arrows (shift: 5 %, alt: 0.1 %, else 1 %); Enter or Space places a vertex
+ * there, or closes the polygon when the cursor is on the first vertex (Home jumps there);
+ * c closes it, Backspace removes the last vertex, Escape cancels. The cursor's position and
+ * every step are announced through a live region. A mouse click hides the cursor (Enter then
+ * closes the polygon, as before); an arrow brings it back at the last vertex. Pending machine
  * suggestions are drawn dashed and unfilled, and take no pointer events (the suggestions
  * panel accepts or rejects them).
  */
@@ -28,6 +34,11 @@ type Drag =
 
 const clamp = (v: number) => Math.max(0, Math.min(1, v));
 const round = (v: number) => Math.round(v * 10000) / 10000;
+const pct = (v: number) => `${Math.round(v * 1000) / 10}%`;
+const at = (p: Pt) => `${pct(p[0])} across, ${pct(p[1])} down`;
+const samePt = (a: Pt, b: Pt) => Math.abs(a[0] - b[0]) < 1e-6 && Math.abs(a[1] - b[1]) < 1e-6;
+/** The keyboard cursor's steps: plain arrows, shift+arrows, alt+arrows. */
+const CURSOR_STEP = { plain: 0.01, shift: 0.05, alt: 0.001 };
 
 function normBox(a: Pt, b: Pt): Pt[] {
   return [
@@ -65,6 +76,9 @@ export function ImageResponse(props: {
   const [selected, setSelected] = useState<string | null>(null);
   const [drag, setDrag] = useState<Drag | null>(null);
   const [poly, setPoly] = useState<Pt[]>([]);
+  // The keyboard's vertex cursor in the polygon tool; null while hidden (after a mouse click).
+  const [cursor, setCursor] = useState<Pt | null>(null);
+  const [announcement, setAnnouncement] = useState("");
   const [currentType, setCurrentType] = useState(regionTypes[0]?.key ?? "");
   const sel = regions.find((r) => r.id === selected) ?? null;
   const aspect = props.width && props.height ? props.width / props.height : undefined;
@@ -75,13 +89,53 @@ export function ImageResponse(props: {
   };
 
   const add = (shape: "box" | "polygon", points: Pt[]) => {
-    if (!currentType) return;
+    if (!currentType) return false;
     const id = localId("r");
     dispatch({
       type: "addRegion",
       region: { id, response: responseIndex, shape, points, error_type: currentType, severity: null, comment: "" },
     });
     setSelected(id);
+    return true;
+  };
+
+  const typeName = (key: string) => types.get(key)?.name ?? key;
+
+  const choose = (t: Tool) => {
+    setTool(t);
+    if (t === "polygon") {
+      setPoly([]);
+      const c = cursor ?? [0.5, 0.5];
+      setCursor(c);
+      setAnnouncement(`Polygon tool. Vertex cursor at ${at(c)}. Arrows move it, Enter places a vertex.`);
+    } else {
+      setAnnouncement(`${t === "box" ? "Box" : "Select"} tool.`);
+    }
+  };
+
+  /** Close the polygon being drawn (three vertices at least) into a region. */
+  const closePoly = () => {
+    if (poly.length < 3) {
+      setAnnouncement(`A polygon needs 3 vertices; ${poly.length} placed.`);
+      return;
+    }
+    if (add("polygon", poly.map(([x, y]) => [round(x), round(y)]))) {
+      setAnnouncement(`Polygon closed with ${poly.length} vertices, ${typeName(currentType)}.`);
+    } else {
+      setAnnouncement("No error type applies to regions: the polygon was not kept.");
+    }
+    setPoly([]);
+  };
+
+  /** Enter or Space: place a vertex at the cursor, or close the polygon on its first vertex. */
+  const placeVertex = (c: Pt) => {
+    if (poly.length >= 3 && samePt(c, poly[0]!)) return closePoly();
+    if (poly.length && samePt(c, poly[poly.length - 1]!)) {
+      setAnnouncement(`Vertex ${poly.length} is already here; move the cursor, or press c to close.`);
+      return;
+    }
+    setPoly([...poly, c]);
+    setAnnouncement(`Vertex ${poly.length + 1} placed at ${at(c)}.`);
   };
 
   const update = (id: string, points: Pt[]) => dispatch({ type: "updateRegion", id, patch: { points } });
@@ -100,6 +154,7 @@ export function ImageResponse(props: {
       return;
     }
     if (tool === "polygon") {
+      setCursor(null);
       if (poly.length >= 3) {
         const first = poly[0]!;
         const r = svgRef.current!.getBoundingClientRect();
@@ -163,18 +218,50 @@ export function ImageResponse(props: {
       e.preventDefault();
       e.stopPropagation();
     };
-    if (combo === "b") return (setTool("box"), done());
-    if (combo === "g") return (setTool("polygon"), setPoly([]), done());
-    if (combo === "v") return (setTool("select"), done());
+    if (combo === "b") return (choose("box"), done());
+    if (combo === "g") return (choose("polygon"), done());
+    if (combo === "v") return (choose("select"), done());
     if (combo === "n") return (add("box", [[0.4, 0.4], [0.6, 0.6]]), done());
-    if (combo === "Enter" && poly.length >= 3) {
-      add("polygon", poly.map(([x, y]) => [round(x), round(y)]));
-      setPoly([]);
-      return done();
+    const arrows: Record<string, Pt> = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    const key = combo.replace(/^(shift\+|alt\+|alt\+shift\+)/, "");
+    if (tool === "polygon") {
+      if (arrows[key]) {
+        const step = combo.includes("shift") ? CURSOR_STEP.shift : combo.startsWith("alt") ? CURSOR_STEP.alt : CURSOR_STEP.plain;
+        const from = cursor ?? poly[poly.length - 1] ?? [0.5, 0.5];
+        const c: Pt = [round(clamp(from[0] + arrows[key]![0] * step)), round(clamp(from[1] + arrows[key]![1] * step))];
+        setCursor(c);
+        const onFirst = poly.length >= 3 && samePt(c, poly[0]!);
+        setAnnouncement(`Cursor at ${at(c)}${onFirst ? ", on the first vertex: Enter closes the polygon" : ""}.`);
+        return done();
+      }
+      if (combo === "Enter" || combo === "Space") {
+        if (cursor) placeVertex(cursor);
+        else if (combo === "Enter" && poly.length >= 3) closePoly();
+        else if (combo === "Space") {
+          const c = poly[poly.length - 1] ?? [0.5, 0.5];
+          setCursor(c);
+          setAnnouncement(`Vertex cursor at ${at(c)}.`);
+        }
+        return done();
+      }
+      if (combo === "c" && poly.length) return (closePoly(), done());
+      if (combo === "Home" && poly.length) {
+        setCursor(poly[0]!);
+        setAnnouncement(`Cursor on the first vertex, at ${at(poly[0]!)}${poly.length >= 3 ? ": Enter closes the polygon" : ""}.`);
+        return done();
+      }
+      if (combo === "Backspace" && poly.length) {
+        setPoly(poly.slice(0, -1));
+        setAnnouncement(`Vertex ${poly.length} removed; ${poly.length - 1} left.`);
+        return done();
+      }
     }
+    if (combo === "Enter" && poly.length >= 3) return (closePoly(), done());
     if (combo === "Escape") {
-      if (poly.length) setPoly([]);
-      else setSelected(null);
+      if (poly.length) {
+        setPoly([]);
+        setAnnouncement("Polygon cancelled.");
+      } else setSelected(null);
       return done();
     }
     if (combo === "." || combo === ",") {
@@ -184,8 +271,6 @@ export function ImageResponse(props: {
       setSelected(regions[next]!.id);
       return done();
     }
-    const arrows: Record<string, Pt> = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
-    const key = combo.replace(/^(shift\+|alt\+|alt\+shift\+)/, "");
     if (sel && arrows[key]) {
       const step = combo.includes("shift") ? 0.05 : 0.01;
       const [dx, dy] = [arrows[key]![0] * step, arrows[key]![1] * step];
@@ -220,7 +305,7 @@ export function ImageResponse(props: {
       {!readOnly && (
         <div className="toolbar" role="toolbar" aria-label="Region tools">
           {(["box", "polygon", "select"] as Tool[]).map((t) => (
-            <button key={t} type="button" aria-pressed={tool === t} onClick={() => setTool(t)} tabIndex={-1}>
+            <button key={t} type="button" aria-pressed={tool === t} onClick={() => choose(t)} tabIndex={-1}>
               {t} <kbd>{t === "box" ? "b" : t === "polygon" ? "g" : "v"}</kbd>
             </button>
           ))}
@@ -234,9 +319,18 @@ export function ImageResponse(props: {
               ))}
             </select>
           </label>
-          {poly.length > 0 && <span className="muted">{poly.length} vertices — Enter closes</span>}
+          {tool === "polygon" && (
+            <span className="muted small" data-testid="polygon-status">
+              {cursor ? `cursor ${pct(cursor[0])}, ${pct(cursor[1])} · ` : ""}
+              {poly.length} {poly.length === 1 ? "vertex" : "vertices"}
+              {cursor ? " — Enter/Space places, c closes, Backspace undoes, Esc cancels" : poly.length ? " — Enter closes" : ""}
+            </span>
+          )}
         </div>
       )}
+      <p className="sr-only" aria-live="polite" data-testid="image-announcement">
+        {announcement}
+      </p>
       <div className="image-stage" style={aspect ? { aspectRatio: String(aspect) } : undefined}>
         <img src={url} alt="Response image" draggable={false} />
         <svg
@@ -318,6 +412,45 @@ export function ImageResponse(props: {
           )}
           {poly.length > 0 && (
             <polyline points={poly.map((p) => p.join(",")).join(" ")} fill="none" stroke="#333" vectorEffect="non-scaling-stroke" />
+          )}
+          {poly.map((p, i) => (
+            <rect
+              key={`v${i}`}
+              className={i === 0 ? "poly-vertex first" : "poly-vertex"}
+              x={p[0] - 0.006}
+              y={p[1] - 0.006}
+              width={0.012}
+              height={0.012}
+              vectorEffect="non-scaling-stroke"
+            />
+          ))}
+          {!readOnly && tool === "polygon" && cursor && (
+            <g
+              className={poly.length >= 3 && samePt(cursor, poly[0]!) ? "vertex-cursor on-first" : "vertex-cursor"}
+              data-testid="vertex-cursor"
+              data-x={cursor[0]}
+              data-y={cursor[1]}
+              role="img"
+              aria-label={`Vertex cursor at ${at(cursor)}`}
+            >
+              {poly.length > 0 && (
+                <line
+                  className="preview"
+                  x1={poly[poly.length - 1]![0]}
+                  y1={poly[poly.length - 1]![1]}
+                  x2={cursor[0]}
+                  y2={cursor[1]}
+                  vectorEffect="non-scaling-stroke"
+                />
+              )}
+              {[0, 1].map((k) => (
+                <g key={k} className={k === 0 ? "halo" : "ink"}>
+                  <line x1={cursor[0] - 0.03} y1={cursor[1]} x2={cursor[0] + 0.03} y2={cursor[1]} vectorEffect="non-scaling-stroke" />
+                  <line x1={cursor[0]} y1={cursor[1] - 0.04} x2={cursor[0]} y2={cursor[1] + 0.04} vectorEffect="non-scaling-stroke" />
+                  <rect x={cursor[0] - 0.008} y={cursor[1] - 0.008} width={0.016} height={0.016} fill="none" vectorEffect="non-scaling-stroke" />
+                </g>
+              ))}
+            </g>
           )}
         </svg>
       </div>
