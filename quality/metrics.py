@@ -41,6 +41,16 @@ from quality.selectors.labels import LabelSet
 STEP_LEVELS = [-1, 0, 1]
 PREFERENCE_LEVELS = list(range(-3, 4))
 NO_ERROR = -1  # first-error location of a response with no −1 step
+# Per annotator: each measure of their human–human pairs, and what weighs a pair in the mean.
+ANNOTATOR_WEIGHTS = {
+    "span_f1": "sections",
+    "span_alpha_unitizing": "sections",
+    "step_alpha_ordinal": "steps",
+    "rubric_kappa_quadratic": "rubric_units",
+    "preference_kappa_quadratic": "preferences",
+}
+# Per error type, the span measures a snapshot keeps for the history (``snapshot_series``).
+TYPE_SERIES_MEASURES = ("f1", "f1_severity", "alpha_unitizing", "alpha_char")
 
 Unit = dict[str, Any]  # coder -> value
 
@@ -357,15 +367,14 @@ def throughput(labels: LabelSet) -> dict[str, Any]:
 
 
 def annotator_rows(pairs: Sequence[Mapping[str, Any]], humans: set[str]) -> list[dict[str, Any]]:
-    """Each human's mean agreement with the other humans (pairs weighted by what they share)."""
+    """Each human's mean agreement with the other humans (pairs weighted by what they share:
+    ``ANNOTATOR_WEIGHTS``)."""
     sums: dict[str, Counter[str]] = defaultdict(Counter)
     for row in pairs:
         if row["kind"] != "human-human":
             continue
         for coder in (row["a"], row["b"]):
-            for metric, weight in (("span_f1", "sections"), ("step_alpha_ordinal", "steps"),
-                                   ("rubric_kappa_quadratic", "rubric_units"),
-                                   ("preference_kappa_quadratic", "preferences")):  # fmt: skip
+            for metric, weight in ANNOTATOR_WEIGHTS.items():
                 if row[metric] is not None and row[weight]:
                     sums[coder][metric] += row[metric] * row[weight]
                     sums[coder][f"{metric}__w"] += row[weight]
@@ -374,12 +383,28 @@ def annotator_rows(pairs: Sequence[Mapping[str, Any]], humans: set[str]) -> list
     for coder in sorted(humans):
         total = sums.get(coder, Counter())
         entry: dict[str, Any] = {"coder": coder, "pairs": total["pairs"]}
-        for metric in ("span_f1", "step_alpha_ordinal", "rubric_kappa_quadratic",
-                       "preference_kappa_quadratic"):  # fmt: skip
+        for metric in ANNOTATOR_WEIGHTS:
             weight = total[f"{metric}__w"]
             entry[metric] = _round(total[metric] / weight) if weight else None
         out.append(entry)
     return out
+
+
+def snapshot_series(report: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """What a snapshot keeps for the history plots, taken from its report: per error type
+    (not "(all)", whose F1 and αU are headline columns) the span measures, and per annotator
+    the mean agreement with the other annotators. Small, so that the history is read without
+    the reports."""
+    by_type = [
+        {key: row[key] for key in ("error_type", *TYPE_SERIES_MEASURES, "marked_chars")}
+        for row in report["spans"]["by_error_type"]
+        if row["error_type"] != ALL
+    ]
+    by_annotator = [
+        {key: row[key] for key in ("coder", "name", "pairs", *ANNOTATOR_WEIGHTS)}
+        for row in report["annotators"]
+    ]
+    return {"by_error_type": by_type, "by_annotator": by_annotator}
 
 
 def agreement_report(labels: LabelSet) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:

@@ -88,6 +88,14 @@ class AgreementSnapshot(BaseModel):
     step_alpha = models.FloatField(null=True, blank=True)
     rubric_alpha = models.FloatField(null=True, blank=True)
     preference_kappa = models.FloatField(null=True, blank=True)
+    # The history's per-type and per-annotator plots, copied from ``report`` when stored
+    # (``quality.metrics.snapshot_series``) so that the history never reads the reports.
+    by_error_type = models.JSONField(
+        default=list, blank=True, help_text="Span measures per error type (not '(all)')."
+    )
+    by_annotator = models.JSONField(
+        default=list, blank=True, help_text="Each annotator's mean agreement with the others."
+    )
     report = models.JSONField(default=dict)
 
     class Meta:

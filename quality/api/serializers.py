@@ -120,8 +120,11 @@ class PairRowSerializer(serializers.Serializer):
 class AnnotatorRowSerializer(serializers.Serializer):
     coder = S()
     name = S()
-    pairs = I()
-    span_f1 = _nf()
+    pairs = I(help_text="Human–human pairs the annotator is in.")
+    span_f1 = _nf(help_text="Mean span F1 with the other annotators (weighted by sections).")
+    span_alpha_unitizing = _nf(
+        help_text="Mean span αU with the other annotators (m = 2, weighted by sections)."
+    )
     step_alpha_ordinal = _nf()
     rubric_kappa_quadratic = _nf()
     preference_kappa_quadratic = _nf()
@@ -188,11 +191,50 @@ class AgreementPointSerializer(serializers.Serializer):
     preference_kappa = _nf()
 
 
+def _over_time(help_text: str, child: serializers.Field | None = None) -> serializers.ListField:
+    return serializers.ListField(child=child or _nf(), help_text=help_text)
+
+
+ALIGNED = "One value per snapshot of history (null: not in that snapshot)."
+
+
+class ErrorTypeSeriesSerializer(serializers.Serializer):
+    error_type = S()
+    marked_chars = _over_time(ALIGNED, I(allow_null=True))
+    f1 = _over_time("Character-overlap F1 of this type. " + ALIGNED)
+    f1_severity = _over_time("Severity-weighted F1. " + ALIGNED)
+    alpha_unitizing = _over_time("Unitizing α of this type. " + ALIGNED)
+    alpha_char = _over_time("Nominal α, characters as units. " + ALIGNED)
+
+
+class AnnotatorSeriesSerializer(serializers.Serializer):
+    coder = S()
+    name = S(help_text="As of the newest snapshot with this annotator.")
+    pairs = _over_time("Human–human pairs the annotator was in. " + ALIGNED, I(allow_null=True))
+    span_f1 = _over_time("Mean span F1 with the other annotators. " + ALIGNED)
+    span_alpha_unitizing = _over_time("Mean span αU with the other annotators. " + ALIGNED)
+    step_alpha_ordinal = _over_time("Mean step ordinal α with the others. " + ALIGNED)
+    rubric_kappa_quadratic = _over_time("Mean rubric quadratic κ with the others. " + ALIGNED)
+    preference_kappa_quadratic = _over_time("Mean preference quadratic κ. " + ALIGNED)
+
+
+class AgreementSeriesSerializer(serializers.Serializer):
+    by_error_type = ErrorTypeSeriesSerializer(
+        many=True, help_text="Per error type, most characters marked first."
+    )
+    by_annotator = AnnotatorSeriesSerializer(
+        many=True, help_text="Per annotator (humans sharing items), most pairs first."
+    )
+
+
 class AgreementOutputSerializer(serializers.Serializer):
     snapshot = AgreementPointSerializer(allow_null=True)
     report = AgreementReportSerializer(allow_null=True)
-    stale = serializers.BooleanField(help_text="Labels changed after this report.")
+    stale = serializers.BooleanField(help_text="Labels (not drafts) changed after this report.")
     history = AgreementPointSerializer(many=True, help_text="Oldest first, up to 200.")
+    series = AgreementSeriesSerializer(
+        help_text="Agreement per error type and per annotator over the snapshots of history."
+    )
 
 
 class ReviewQueueEntrySerializer(serializers.Serializer):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Max
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -31,7 +30,8 @@ from annotator.models import Annotation
 from annotator.selectors.items import item_list
 from annotator.services.units import UNIT_FIELDS
 from quality.api import serializers as s
-from quality.models import AgreementSnapshot, ConsistencyFlag, GoldLabel
+from quality.models import ConsistencyFlag, GoldLabel
+from quality.selectors.agreement import agreement_overview
 from quality.selectors.review import item_review
 from quality.services.agreement import agreement_recompute_request
 from quality.services.consensus import consensus_save
@@ -41,7 +41,6 @@ from quality.services.settings import quality_settings_get, quality_settings_upd
 
 ERRORS = {400: ErrorOutputSerializer, 403: ErrorOutputSerializer, 404: ErrorOutputSerializer}
 REVIEW_ROLES = (Role.REVIEWER,)
-HISTORY = 200
 
 
 class QualitySettingsViewSet(ProjectScopedViewSet):
@@ -67,23 +66,9 @@ class QualitySettingsViewSet(ProjectScopedViewSet):
 class AgreementViewSet(ProjectScopedViewSet):
     @extend_schema(responses=s.AgreementOutputSerializer)
     def retrieve(self, request: Request, project_id: int) -> Response:
-        """The latest agreement report, whether labels changed since, and the history of the
-        headline numbers (oldest first)."""
-        snapshots = AgreementSnapshot.objects.filter(project=self.project)
-        latest = snapshots.order_by("-created_at", "-id").first()
-        changed = Annotation.objects.filter(project=self.project).aggregate(at=Max("updated_at"))
-        stale = changed["at"] is not None and (
-            latest is None
-            or latest.labels_changed_at is None
-            or changed["at"] > latest.labels_changed_at
-        )
-        history = list(snapshots.order_by("-created_at", "-id")[:HISTORY])[::-1]
-        body = {
-            "snapshot": latest,
-            "report": latest.report if latest else None,
-            "stale": stale,
-            "history": history,
-        }
+        """The latest agreement report, whether labels (drafts aside) changed since, and the
+        history (oldest first): headline numbers, per error type and per annotator."""
+        body = agreement_overview(project=self.project)
         return Response(s.AgreementOutputSerializer(body).data)
 
     @extend_schema(request=None, responses={202: None, **ERRORS})

@@ -99,6 +99,23 @@ def _labelled(metadata: Any, is_human: bool) -> frozenset[int] | None:
     return None
 
 
+# Drafts are not labels: autosaves bump a draft's ``updated_at`` every few seconds while
+# someone annotates, and counting them would make a recompute due (and the dashboard say
+# "labels changed since") all day. A draft's submission is a change (status and time), and so
+# is a rejection (a counted annotation stops counting), so only drafts are left out. Written
+# as the statuses kept, not as a negation, so that it also reads right across a relation
+# (``annotations__status__in``), where a negated lookup would exclude whole projects.
+LABEL_STATUSES = tuple(s for s in Annotation.Status.values if s != Annotation.Status.DRAFT)
+
+
+def project_labels_changed_at(*, project: Project) -> datetime | None:
+    """When the labels of ``project`` last changed: the latest ``updated_at`` of its
+    annotations that are not drafts (None when it has none)."""
+    changes = Annotation.objects.filter(project=project, status__in=LABEL_STATUSES)
+    found: datetime | None = changes.aggregate(at=Max("updated_at"))["at"]
+    return found
+
+
 def project_labels_load(
     *, project: Project, exclude_judge_ids: set[int] | None = None, item_ids: Any = None
 ) -> LabelSet:
@@ -109,9 +126,7 @@ def project_labels_load(
         qs = qs.filter(item_id__in=item_ids)
     if exclude_judge_ids:
         qs = qs.exclude(judge_id__in=exclude_judge_ids)
-    labels.labels_changed_at = Annotation.objects.filter(project=project).aggregate(
-        at=Max("updated_at")
-    )["at"]
+    labels.labels_changed_at = project_labels_changed_at(project=project)
     rows = qs.values_list(
         "id", "item_id", "author_id", "judge_id", "status", "created_at", "submitted_at",
         "time_spent_ms", "metadata", "author__username", "judge__name",

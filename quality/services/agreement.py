@@ -4,8 +4,9 @@ which projects are due.
 Recomputation is a Celery job (``quality.agreement_recompute``), debounced: the beat task
 ``quality.agreement_refresh_due`` runs every minute and enqueues a project when its labels
 changed after its latest snapshot and that snapshot is older than the project's
-``recompute_after_s``. The job itself is idempotent — a second delivery finds the snapshot
-current and returns — so duplicates cost one aggregate query.
+``recompute_after_s``. Drafts are not labels: saving one changes nothing here
+(``quality.selectors.labels.LABEL_STATUSES``). The job itself is idempotent — a second
+delivery finds the snapshot current and returns — so duplicates cost one aggregate query.
 """
 
 from __future__ import annotations
@@ -15,14 +16,18 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from annotator.models import Annotation, Project
+from annotator.models import Project
 from quality.checks import consistency_flags
-from quality.metrics import agreement_report
+from quality.metrics import agreement_report, snapshot_series
 from quality.models import AgreementSnapshot, ConsistencyFlag, ItemAgreement
-from quality.selectors.labels import project_labels_load
+from quality.selectors.labels import (
+    LABEL_STATUSES,
+    project_labels_changed_at,
+    project_labels_load,
+)
 from quality.services.gold import gold_accuracy
 from quality.services.settings import quality_settings_get
 from quality.tasks import agreement_recompute as agreement_recompute_task
@@ -95,7 +100,7 @@ def agreement_recompute(*, project: Project, force: bool = False) -> AgreementSn
     the second writer, finding a snapshot of the same labels, stores nothing.
     """
     settings = quality_settings_get(project=project)
-    changed_at = Annotation.objects.filter(project=project).aggregate(at=Max("updated_at"))["at"]
+    changed_at = project_labels_changed_at(project=project)
     if not force and _current(project, changed_at):
         return None
     started = time.perf_counter()
@@ -143,6 +148,7 @@ def agreement_recompute(*, project: Project, force: bool = False) -> AgreementSn
             duration_ms=duration_ms,
             report=report,
             **_headline(report),
+            **snapshot_series(report),
         )
 
 
@@ -154,11 +160,12 @@ def agreement_recompute_request(*, project: Project) -> None:
 def agreement_refresh_due() -> list[int]:
     """Enqueue the recomputation of every project whose labels changed since its latest
     snapshot, once that snapshot is older than the project's ``recompute_after_s``. Returns
-    the ids of the projects enqueued (beat, every minute)."""
+    the ids of the projects enqueued (beat, every minute). Drafts are not label changes."""
     latest = AgreementSnapshot.objects.filter(project=OuterRef("pk")).order_by("-created_at", "-id")
+    changes = Q(annotations__status__in=LABEL_STATUSES)
     rows = (
         Project.objects.annotate(
-            changed=Max("annotations__updated_at"),
+            changed=Max("annotations__updated_at", filter=changes),
             seen=Subquery(latest.values("labels_changed_at")[:1]),
             last=Subquery(latest.values("created_at")[:1]),
         )

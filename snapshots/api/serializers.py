@@ -56,7 +56,9 @@ class SnapshotCreateInputSerializer(serializers.Serializer):
     aggregation = _choice(
         DatasetSnapshot.Aggregation.choices, "aggregation", default="all",
         help_text="all: every annotation; majority: one majority annotation per item; "
-        "reviewed: accepted annotations only.",
+        "reviewed: accepted annotations only; consensus: per item the reviewer's consensus "
+        "annotation, else the majority annotation with spans merged by the consensus rule "
+        "(docs/quality.md).",
     )  # fmt: skip
     filters = SnapshotFiltersInputSerializer(required=False)
 

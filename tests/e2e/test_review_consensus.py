@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from annotator.models import Annotation, Judge
+from annotator.selectors.taxonomy import taxonomy_published_latest
 from annotator.services.annotations import annotation_bulk_create, annotation_create
 from quality.models import AgreementSnapshot, ConsistencyFlag, ItemAgreement, QualitySettings
 from quality.services.agreement import agreement_recompute
@@ -232,9 +233,37 @@ def test_quality_dashboard_plots(
                   "chart-throughput"):  # fmt: skip
         assert page.locator(f"[data-testid={chart}]").count() == 1, chart
     assert page.locator("[data-testid=chart-over-time] path").count() >= 3
+    # Per error type and per annotator over time: a line per type / annotator with a point per
+    # snapshot that has it, in the error type's own colour; a picker hides and shows lines.
+    types = page.locator("[data-testid=chart-error-types-over-time] [data-series]")
+    assert sorted(types.evaluate_all("gs => gs.map(g => g.dataset.series)")) == [
+        "irrelevant",
+        "wrong-grounding",
+    ]
+    wrong = page.locator("[data-testid=chart-error-types-over-time] [data-series=wrong-grounding]")
+    assert wrong.locator("circle").count() == 3  # marked in all three snapshots
+    taxonomy = taxonomy_published_latest(project=project)
+    color = taxonomy.error_types.get(key="wrong-grounding").color
+    assert wrong.locator("path").get_attribute("stroke") == color
+    people = page.locator("[data-testid=chart-annotators-over-time] [data-series]")
+    assert people.count() >= 3  # ann1, ann2, ann3 (and the gold reference's author)
+    ann3 = f"user:{team['ann3'].pk}"
+    ann3_line = page.locator(f"[data-testid=chart-annotators-over-time] [data-series='{ann3}']")
+    assert ann3_line.locator("circle").count() == 3  # each report covers every item so far
+    panel = page.locator("[data-testid=chart-annotators-over-time-panel]")
+    panel.get_by_role("combobox").select_option("span_alpha_unitizing")
+    page.wait_for_selector("svg[aria-label$='span α (unitizing) with the others']")
+    assert ann3_line.locator("circle").count() == 3
+    panel.get_by_role("checkbox", name="ann3").uncheck()
+    assert ann3_line.count() == 0
+    panel.get_by_role("checkbox", name="ann3").check()
+    assert ann3_line.count() == 1
     page.wait_for_selector("[data-testid=flags] tbody tr")
     page.wait_for_selector("[data-testid=gold] tbody tr")
     shoot(page, "quality-dashboard")
+    for panel_id in ("chart-error-types-over-time-panel", "chart-annotators-over-time-panel"):
+        page.locator(f"[data-testid={panel_id}]").scroll_into_view_if_needed()
+        shoot(page, f"quality-dashboard-{panel_id.removesuffix('-panel')}", full_page=False)
     page.fill("[data-testid=quality-settings] input[name=gold_rate]", "0.15")
     page.click("button:has-text('Save settings')")
     page.wait_for_selector("text=Saved.")

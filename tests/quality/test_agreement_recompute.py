@@ -1,21 +1,32 @@
 """agreement_recompute: the report's units and values on a small project worked by hand, the
-per-item scores, consistency flags, gold accuracy, and the debounce."""
+per-item scores, the per-type and per-annotator rows each snapshot keeps for the history,
+consistency flags, gold accuracy, and the debounce (drafts are not label changes)."""
 
 from __future__ import annotations
 
+import importlib
 import threading
 import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.utils import timezone
 
 from annotator.models import Annotation, Judge
-from annotator.services.annotations import annotation_bulk_create
+from annotator.services.annotations import (
+    annotation_bulk_create,
+    annotation_create,
+    annotation_review,
+    annotation_submit,
+    annotation_update,
+)
 from core.agreement import krippendorff_alpha, weighted_kappa
+from quality.metrics import snapshot_series
 from quality.models import AgreementSnapshot, ConsistencyFlag, ItemAgreement
+from quality.selectors.agreement import agreement_history, agreement_overview, agreement_series
 from quality.services import agreement as agreement_service
 from quality.services.agreement import agreement_recompute, agreement_refresh_due
 from quality.services.gold import gold_accuracy, gold_label_set
@@ -100,6 +111,122 @@ def test_report_values_on_a_hand_worked_project(worked):
     assert item_row.annotators == 3
     assert set(item_row.details) == {"spans", "steps", "rubric", "preferences"}
     assert 0 <= item_row.score <= 1
+
+
+@pytest.mark.django_db
+def test_snapshot_keeps_agreement_per_error_type_and_per_annotator(worked):
+    snapshot = agreement_recompute(project=worked["project"])
+    types = {r["error_type"]: r for r in snapshot.by_error_type}
+    assert set(types) == {"irrelevant", "wrong-grounding"}  # "(all)" is a headline column
+    report_rows = {r["error_type"]: r for r in snapshot.report["spans"]["by_error_type"]}
+    assert types["irrelevant"]["f1"] == pytest.approx(round(30 / 36, 4))
+    for key in ("f1", "f1_severity", "alpha_unitizing", "alpha_char", "marked_chars"):
+        assert types["irrelevant"][key] == report_rows["irrelevant"][key], key
+    assert types["wrong-grounding"]["f1"] == 0.0
+    people = {r["name"]: r for r in snapshot.by_annotator}
+    assert set(people) == {"ann1", "ann2", "ann3"}
+    # Every two of them share i1's two text responses, so the pairs weigh the same. Span F1:
+    # ann1–ann2 1 (the same [0, 5)); ann1–ann3 and ann2–ann3 2·5 / (2·5 + 3 + 2) = 2/3 (ann3
+    # also marked [5, 8) and a wrong-grounding span on response 1).
+    # (Means of the pairs' values, which are rounded to 4 places.)
+    assert people["ann1"]["span_f1"] == pytest.approx((1 + 2 / 3) / 2, abs=1e-4)
+    assert people["ann3"]["span_f1"] == pytest.approx(2 / 3, abs=1e-4)
+    assert people["ann1"]["pairs"] == 2
+    pair = {
+        frozenset((r["a_name"], r["b_name"])): r["span_alpha_unitizing"]
+        for r in snapshot.report["pairs"]
+    }
+    a12, a13, a23 = (
+        pair[frozenset(p)] for p in (("ann1", "ann2"), ("ann1", "ann3"), ("ann2", "ann3"))
+    )
+    assert a12 == 1.0  # identical units
+    assert a13 < 1.0
+    assert people["ann1"]["span_alpha_unitizing"] == pytest.approx((a12 + a13) / 2, abs=1e-4)
+    assert people["ann3"]["span_alpha_unitizing"] == pytest.approx((a13 + a23) / 2, abs=1e-4)
+    assert snapshot.report["annotators"][0]["span_alpha_unitizing"] is not None
+
+
+@pytest.mark.django_db
+def test_history_has_each_snapshots_rows_oldest_first(worked):
+    first = agreement_recompute(project=worked["project"])
+    # ann2 now disagrees with ann1 on i2: ann1's mean span F1 drops, ann2 gains a pair.
+    submit(worked["i2"], worked["ann2"], spans=[span(0, 0, 3, "wrong-grounding")])
+    second = agreement_recompute(project=worked["project"])
+    history = agreement_history(project=worked["project"])
+    assert [h.pk for h in history] == [first.pk, second.pk]
+    ann1 = [next(r for r in h.by_annotator if r["name"] == "ann1") for h in history]
+    assert ann1[1]["span_f1"] < ann1[0]["span_f1"]
+    assert history[1].by_error_type != history[0].by_error_type
+    (line,) = (r for r in agreement_series(history)["by_annotator"] if r["name"] == "ann1")
+    assert line["span_f1"] == [ann1[0]["span_f1"], ann1[1]["span_f1"]]
+    assert agreement_history(project=worked["project"], limit=1)[0].pk == second.pk
+
+
+@pytest.mark.django_db
+def test_backfill_migration_rebuilds_the_rows_from_older_reports(worked):
+    snapshot = agreement_recompute(project=worked["project"])
+    expected = snapshot_series(snapshot.report)
+    # A report stored before the migration: no αU on the annotator rows, no series columns.
+    old = snapshot.report
+    for row in old["annotators"]:
+        del row["span_alpha_unitizing"]
+    AgreementSnapshot.objects.filter(pk=snapshot.pk).update(
+        report=old, by_error_type=[], by_annotator=[]
+    )
+    migration = importlib.import_module("quality.migrations.0002_snapshot_series")
+    migration.backfill(apps, None)
+    snapshot.refresh_from_db()
+    assert snapshot.by_error_type == expected["by_error_type"]
+    assert snapshot.by_annotator == expected["by_annotator"]
+
+
+@pytest.mark.django_db
+def test_draft_saves_do_not_make_a_recompute_due_but_a_submit_does(worked, monkeypatch):
+    """Autosaving a draft bumps its ``updated_at``; it must neither enqueue a recompute nor
+    mark the report stale. Submitting it does both."""
+    sent: list[int] = []
+    monkeypatch.setattr(agreement_service.agreement_recompute_task, "delay", sent.append)
+    project = worked["project"]
+    long_ago = timezone.now() - timedelta(minutes=10)
+    Annotation.objects.update(updated_at=long_ago)
+    agreement_recompute(project=project)
+    # Past the 60 s debounce: only a label change is missing for the beat to enqueue it.
+    AgreementSnapshot.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+    draft, _ = annotation_create(
+        item=worked["i2"], author=worked["ann2"], client_id=uuid.uuid4(),
+        units={"spans": [span(0, 0, 3)]},
+    )  # fmt: skip
+    draft = annotation_update(
+        annotation=draft, version=draft.version, units={"spans": [span(0, 0, 4)]},
+        time_spent_ms=5_000,
+    )  # fmt: skip
+    assert Annotation.objects.get(pk=draft.pk).updated_at > long_ago
+    assert agreement_refresh_due() == []
+    assert sent == []
+    assert agreement_overview(project=project)["stale"] is False
+    assert agreement_recompute(project=project) is None
+    annotation_submit(annotation=draft, version=draft.version)
+    assert agreement_overview(project=project)["stale"] is True
+    assert agreement_refresh_due() == [project.pk]
+    assert sent == [project.pk]
+    snapshot = agreement_recompute(project=project)
+    assert snapshot is not None
+    assert snapshot.labels_changed_at == Annotation.objects.get(pk=draft.pk).updated_at
+
+
+@pytest.mark.django_db
+def test_a_rejection_is_a_label_change(worked, reviewer_user):
+    """Only drafts are left out: rejecting a counted annotation changes the labels."""
+    agreement_recompute(project=worked["project"])
+    annotation = Annotation.objects.get(pk=worked["a1"].pk)
+    annotation_review(
+        annotation=annotation, reviewer=reviewer_user, decision="rejected",
+        version=annotation.version,
+    )  # fmt: skip
+    assert agreement_overview(project=worked["project"])["stale"] is True
+    snapshot = agreement_recompute(project=worked["project"])
+    assert snapshot is not None
+    assert snapshot.annotations == 4  # i1: ann2, ann3, the judge; i2: ann1 (a1 rejected)
 
 
 @pytest.mark.django_db

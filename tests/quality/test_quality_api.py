@@ -3,11 +3,15 @@ one validation error (STYLE rule 41); business cases are in the service tests.""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from annotator.models import Annotation, Item
+from annotator.services.annotations import annotation_create, annotation_submit
 from quality.models import ConsistencyFlag
 from quality.services import agreement as agreement_service
 from quality.services.agreement import agreement_recompute
@@ -69,8 +73,44 @@ def test_agreement_read_and_recompute(
     assert body["stale"] is False
     assert body["report"]["spans"]["by_error_type"][-1]["error_type"] == "(all)"
     assert len(body["history"]) == 1
+    (irrelevant,) = body["series"]["by_error_type"]
+    assert irrelevant["error_type"] == "irrelevant"
+    assert irrelevant["f1"] == [body["report"]["spans"]["by_error_type"][0]["f1"]]
+    people = {r["name"]: r for r in body["series"]["by_annotator"]}
+    assert set(people) == {"alice", "anna"}
+    assert people["anna"]["pairs"] == [1]
+    (anna,) = (r for r in body["report"]["annotators"] if r["name"] == "anna")
+    assert anna["span_alpha_unitizing"] is not None
+    assert people["anna"]["span_alpha_unitizing"] == [anna["span_alpha_unitizing"]]
     assert client_for(annotator_user).post(url(project, "agreement/recompute/")).status_code == 403
     assert client_for(outsider).get(url(project, "agreement/")).status_code == 404
+
+
+def test_agreement_history_is_read_without_the_reports(setup, client_for, researcher_user):
+    """Only the latest snapshot's report is read; the history comes from the small columns."""
+    project = setup["project"]
+    for _ in range(3):
+        agreement_recompute(project=project, force=True)
+    with CaptureQueriesContext(connection) as queries:
+        body = client_for(researcher_user).get(url(project, "agreement/")).json()
+    assert len(body["history"]) == 3
+    assert all(len(r["span_f1"]) == 3 for r in body["series"]["by_annotator"])
+    reads = [q["sql"] for q in queries if 'FROM "quality_agreementsnapshot"' in q["sql"]]
+    assert len(reads) == 2, reads  # the latest, and the history
+    assert sum('"quality_agreementsnapshot"."report"' in sql for sql in reads) == 1
+
+
+def test_agreement_is_not_stale_after_a_draft_save(setup, client_for, researcher_user):
+    project = setup["project"]
+    agreement_recompute(project=project)
+    client = client_for(researcher_user)
+    draft, _ = annotation_create(
+        item=setup["item"], author=researcher_user, client_id=uuid.uuid4(),
+        units={"spans": [span(0, 1, 3)]},
+    )  # fmt: skip
+    assert client.get(url(project, "agreement/")).json()["stale"] is False
+    annotation_submit(annotation=draft, version=draft.version)
+    assert client.get(url(project, "agreement/")).json()["stale"] is True
 
 
 def test_review_queue_next_item_and_consensus(

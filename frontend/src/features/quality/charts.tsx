@@ -6,13 +6,16 @@
  */
 import { useId } from "react";
 
-export const SERIES_COLORS = ["#2f5fd0", "#d2612c", "#2b9348", "#8e44ad", "#c0392b", "#6c7a89"];
+export const SERIES_COLORS = ["#2f5fd0", "#d2612c", "#2b9348", "#8e44ad", "#c0392b", "#6c7a89", "#b8860b", "#138d9c", "#d63384", "#6d4c41"];
 
 const fmt = (v: number | null | undefined, digits = 2) => (v === null || v === undefined ? "—" : v.toFixed(digits));
 
-type Series = { label: string; values: (number | null)[] };
+/** One line; ``color`` defaults to the palette by position, ``dashed`` tells apart lines that
+ * share a colour (more lines than colours). */
+export type Series = { label: string; values: (number | null)[]; color?: string; dashed?: boolean; key?: string };
 
-/** Lines over ``xLabels`` on a y range (default −1 … 1 for agreement coefficients). */
+/** Lines over ``xLabels`` on a y range (default −0.2 … 1 for agreement coefficients); the
+ * chart grows taller when the legend needs it. */
 export function LineChart(props: {
   title: string;
   xLabels: string[];
@@ -23,11 +26,11 @@ export function LineChart(props: {
 }) {
   const { xLabels, series, yMin = -0.2, yMax = 1 } = props;
   const width = 720;
-  const height = 260;
   const left = 44;
   const right = 150;
   const top = 16;
   const bottom = 40;
+  const height = Math.max(260, top + series.length * 20 + bottom);
   const plotW = width - left - right;
   const plotH = height - top - bottom;
   const n = Math.max(1, xLabels.length - 1);
@@ -53,7 +56,7 @@ export function LineChart(props: {
         ) : null,
       )}
       {series.map((s, k) => {
-        const color = SERIES_COLORS[k % SERIES_COLORS.length]!;
+        const color = s.color ?? SERIES_COLORS[k % SERIES_COLORS.length]!;
         const parts: string[] = [];
         let pen = "M";
         s.values.forEach((v, i) => {
@@ -65,8 +68,8 @@ export function LineChart(props: {
           pen = "L";
         });
         return (
-          <g key={s.label}>
-            <path d={parts.join(" ")} fill="none" stroke={color} strokeWidth={2} />
+          <g key={s.key ?? s.label} data-series={s.key ?? s.label}>
+            <path d={parts.join(" ")} fill="none" stroke={color} strokeWidth={2} strokeDasharray={s.dashed ? "6 4" : undefined} />
             {s.values.map((v, i) =>
               v === null ? null : (
                 <circle key={i} cx={x(i)} cy={y(v)} r={3} fill={color}>
@@ -74,9 +77,10 @@ export function LineChart(props: {
                 </circle>
               ),
             )}
-            <rect x={left + plotW + 14} y={top + k * 20} width={12} height={12} fill={color} />
+            <rect x={left + plotW + 14} y={top + k * 20} width={12} height={12} fill={s.dashed ? "none" : color} stroke={color} strokeWidth={s.dashed ? 2 : 0} strokeDasharray={s.dashed ? "3 2" : undefined} />
             <text x={left + plotW + 32} y={top + k * 20 + 10} className="chart-label">
-              {s.label}
+              <title>{s.label}</title>
+              {s.label.length > 20 ? `${s.label.slice(0, 19)}…` : s.label}
             </text>
           </g>
         );

@@ -24,10 +24,26 @@ import {
   type QualitySettings,
 } from "./api";
 import { GroupedBars, Heatmap, LineChart, ThroughputChart } from "./charts";
+import { TrendChart, type TrendLine, type TrendMeasure } from "./trend-chart";
 import "./quality.css";
 
 const num = (v: number | null | undefined, digits = 2) => (v === null || v === undefined ? "—" : v.toFixed(digits));
 const ALL = "(all)";
+
+const TYPE_MEASURES: TrendMeasure[] = [
+  { key: "f1", label: "F1 (characters)" },
+  { key: "alpha_unitizing", label: "α unitizing" },
+  { key: "f1_severity", label: "F1 (severity-weighted)" },
+  { key: "alpha_char", label: "α per character" },
+];
+
+const ANNOTATOR_MEASURES: TrendMeasure[] = [
+  { key: "span_f1", label: "span F1 with the others" },
+  { key: "span_alpha_unitizing", label: "span α (unitizing) with the others" },
+  { key: "step_alpha_ordinal", label: "step α (ordinal) with the others" },
+  { key: "rubric_kappa_quadratic", label: "rubric κ (quadratic) with the others" },
+  { key: "preference_kappa_quadratic", label: "preference κ (quadratic) with the others" },
+];
 
 function stamp(iso: string): string {
   const d = new Date(iso);
@@ -133,6 +149,23 @@ function Report(props: { agreement: AgreementOutput; report: AgreementReport; er
   };
   const gold = new Map(report.gold.map((g) => [g.coder, g.score]));
   const confusion = report.spans.confusion;
+  const when = history.map((h) => stamp(h.created_at));
+  const typeLines: TrendLine[] = agreement.series.by_error_type.map((r) => ({
+    key: r.error_type,
+    label: types.get(r.error_type)?.name ?? r.error_type,
+    values: { f1: r.f1, alpha_unitizing: r.alpha_unitizing, f1_severity: r.f1_severity, alpha_char: r.alpha_char },
+  }));
+  const annotatorLines: TrendLine[] = agreement.series.by_annotator.map((r) => ({
+    key: r.coder,
+    label: r.name,
+    values: {
+      span_f1: r.span_f1,
+      span_alpha_unitizing: r.span_alpha_unitizing,
+      step_alpha_ordinal: r.step_alpha_ordinal,
+      rubric_kappa_quadratic: r.rubric_kappa_quadratic,
+      preference_kappa_quadratic: r.preference_kappa_quadratic,
+    },
+  }));
   return (
     <>
       <div className="q-metrics">
@@ -155,7 +188,7 @@ function Report(props: { agreement: AgreementOutput; report: AgreementReport; er
         <LineChart
           title="Agreement over time"
           testId="chart-over-time"
-          xLabels={history.map((h) => stamp(h.created_at))}
+          xLabels={when}
           series={[
             { label: "span F1", values: history.map((h) => h.span_f1 ?? null) },
             { label: "span α (unitizing)", values: history.map((h) => h.span_alpha ?? null) },
@@ -183,6 +216,17 @@ function Report(props: { agreement: AgreementOutput; report: AgreementReport; er
             }))}
           />
         )}
+        <h3>Error types over time</h3>
+        <TrendChart
+          title="Span agreement by error type over time"
+          testId="chart-error-types-over-time"
+          noun="error types"
+          empty="No spans compared yet."
+          xLabels={when}
+          lines={typeLines}
+          colorOf={(key) => types.get(key)?.color}
+          measures={TYPE_MEASURES}
+        />
       </section>
 
       <section className="q-section">
@@ -190,8 +234,22 @@ function Report(props: { agreement: AgreementOutput; report: AgreementReport; er
         <GroupedBars
           title="Agreement by annotator"
           testId="chart-annotators"
-          measures={["span F1 with the other annotators", "gold accuracy"]}
-          rows={report.annotators.map((r) => ({ label: r.name, values: [r.span_f1 ?? null, gold.get(r.coder) ?? null] }))}
+          measures={["span F1 with the other annotators", "span α (unitizing) with the others", "gold accuracy"]}
+          min={Math.min(0, ...report.annotators.map((r) => r.span_alpha_unitizing ?? 0))}
+          rows={report.annotators.map((r) => ({
+            label: r.name,
+            values: [r.span_f1 ?? null, r.span_alpha_unitizing ?? null, gold.get(r.coder) ?? null],
+          }))}
+        />
+        <h3>Annotators over time</h3>
+        <TrendChart
+          title="Agreement of each annotator with the others over time"
+          testId="chart-annotators-over-time"
+          noun="annotators"
+          empty="No annotator shares items with another yet."
+          xLabels={when}
+          lines={annotatorLines}
+          measures={ANNOTATOR_MEASURES}
         />
       </section>
 

@@ -506,8 +506,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description The latest agreement report, whether labels changed since, and the history of the
-         *     headline numbers (oldest first).
+         * @description The latest agreement report, whether labels (drafts aside) changed since, and the
+         *     history (oldest first): headline numbers, per error type and per annotator.
          */
         get: operations["projects_quality_agreement_retrieve"];
         put?: never;
@@ -1218,10 +1218,12 @@ export interface components {
         AgreementOutput: {
             snapshot: components["schemas"]["AgreementPoint"] | null;
             report: components["schemas"]["AgreementReport"] | null;
-            /** @description Labels changed after this report. */
+            /** @description Labels (not drafts) changed after this report. */
             stale: boolean;
             /** @description Oldest first, up to 200. */
             history: components["schemas"]["AgreementPoint"][];
+            /** @description Agreement per error type and per annotator over the snapshots of history. */
+            series: components["schemas"]["AgreementSeries"];
         };
         AgreementPoint: {
             id: number;
@@ -1257,6 +1259,12 @@ export interface components {
             low_agreement_items: number;
             open_flags: number;
             duration_ms: number;
+        };
+        AgreementSeries: {
+            /** @description Per error type, most characters marked first. */
+            by_error_type: components["schemas"]["ErrorTypeSeries"][];
+            /** @description Per annotator (humans sharing items), most pairs first. */
+            by_annotator: components["schemas"]["AnnotatorSeries"][];
         };
         AllowedHostsOutput: {
             hosts: string[];
@@ -1387,15 +1395,41 @@ export interface components {
         AnnotatorRow: {
             coder: string;
             name: string;
+            /** @description Human–human pairs the annotator is in. */
             pairs: number;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Mean span F1 with the other annotators (weighted by sections).
+             */
             span_f1: number | null;
+            /**
+             * Format: double
+             * @description Mean span αU with the other annotators (m = 2, weighted by sections).
+             */
+            span_alpha_unitizing: number | null;
             /** Format: double */
             step_alpha_ordinal: number | null;
             /** Format: double */
             rubric_kappa_quadratic: number | null;
             /** Format: double */
             preference_kappa_quadratic: number | null;
+        };
+        AnnotatorSeries: {
+            coder: string;
+            /** @description As of the newest snapshot with this annotator. */
+            name: string;
+            /** @description Human–human pairs the annotator was in. One value per snapshot of history (null: not in that snapshot). */
+            pairs: (number | null)[];
+            /** @description Mean span F1 with the other annotators. One value per snapshot of history (null: not in that snapshot). */
+            span_f1: (number | null)[];
+            /** @description Mean span αU with the other annotators. One value per snapshot of history (null: not in that snapshot). */
+            span_alpha_unitizing: (number | null)[];
+            /** @description Mean step ordinal α with the others. One value per snapshot of history (null: not in that snapshot). */
+            step_alpha_ordinal: (number | null)[];
+            /** @description Mean rubric quadratic κ with the others. One value per snapshot of history (null: not in that snapshot). */
+            rubric_kappa_quadratic: (number | null)[];
+            /** @description Mean preference quadratic κ. One value per snapshot of history (null: not in that snapshot). */
+            preference_kappa_quadratic: (number | null)[];
         };
         ApiTokenCreateInputRequest: {
             name: string;
@@ -1558,6 +1592,19 @@ export interface components {
             hotkey?: string;
             severity_levels?: string[];
             unit_kinds?: components["schemas"]["UnitKindsEnum"][];
+        };
+        ErrorTypeSeries: {
+            error_type: string;
+            /** @description One value per snapshot of history (null: not in that snapshot). */
+            marked_chars: (number | null)[];
+            /** @description Character-overlap F1 of this type. One value per snapshot of history (null: not in that snapshot). */
+            f1: (number | null)[];
+            /** @description Severity-weighted F1. One value per snapshot of history (null: not in that snapshot). */
+            f1_severity: (number | null)[];
+            /** @description Unitizing α of this type. One value per snapshot of history (null: not in that snapshot). */
+            alpha_unitizing: (number | null)[];
+            /** @description Nominal α, characters as units. One value per snapshot of history (null: not in that snapshot). */
+            alpha_char: (number | null)[];
         };
         ExportErrorOutput: {
             detail: string;
@@ -2616,7 +2663,7 @@ export interface components {
         SnapshotCreateInputRequest: {
             name?: string;
             /**
-             * @description all: every annotation; majority: one majority annotation per item; reviewed: accepted annotations only.
+             * @description all: every annotation; majority: one majority annotation per item; reviewed: accepted annotations only; consensus: per item the reviewer's consensus annotation, else the majority annotation with spans merged by the consensus rule (docs/quality.md).
              *
              *     * `all` - Every annotation
              *     * `majority` - Majority of the annotations of each item
