@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-
-from config.celery import CeleryQueue
+from config.celery import CeleryQueue, task
 
 
-@shared_task(
+@task(
     name="annotator.assignment_expire_stale",
     queue=CeleryQueue.DEFAULT,
     soft_time_limit=100,
@@ -20,7 +18,7 @@ def assignment_expire_stale() -> int:
     return service()
 
 
-@shared_task(
+@task(
     name="annotator.import_job_execute",
     queue=CeleryQueue.DEFAULT,
     acks_late=True,  # safe: the service claims the ImportJob row (STYLE rule 29)
@@ -34,7 +32,7 @@ def import_job_execute(job_id: int) -> None:
     service(job_id=job_id)
 
 
-@shared_task(
+@task(
     name="annotator.item_statistics_refresh",
     queue=CeleryQueue.DEFAULT,
     soft_time_limit=100,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from enum import StrEnum
+from typing import Any
 
-from celery import Celery
+from celery import Celery, shared_task
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -17,8 +19,28 @@ class CeleryQueue(StrEnum):
     SCORING = "scoring"
 
 
+# Each task's queue, declared where the task is defined (``task(queue=...)``) and applied by
+# the router below: Celery 5.x deprecates the ``queue`` task attribute in favour of routes.
+TASK_QUEUES: dict[str, CeleryQueue] = {}
+
+
+def task(*, name: str, queue: CeleryQueue, **options: Any) -> Callable[..., Any]:
+    """``shared_task`` with a declared queue: ``@task(name=..., queue=..., time limits)``."""
+    TASK_QUEUES[name] = queue
+    return shared_task(name=name, **options)
+
+
+def route_to_declared_queue(
+    name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **kw: Any
+) -> dict[str, str] | None:
+    """Celery router: the queue a task declared (a ``queue=`` given when sending wins)."""
+    queue = TASK_QUEUES.get(name)
+    return {"queue": str(queue)} if queue is not None else None
+
+
 app = Celery("finegrain")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_routes = (route_to_declared_queue,)
 app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "expire-assignments": {

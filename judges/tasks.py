@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-
-from config.celery import CeleryQueue
+from config.celery import CeleryQueue, task
 
 
-@shared_task(
+@task(
     name="judges.judge_run_execute",
     queue=CeleryQueue.DEFAULT,
     acks_late=True,  # safe: the service claims the JudgeRun row (STYLE rule 29)
@@ -22,7 +20,7 @@ def judge_run_execute(run_id: int) -> None:
     service(run_id=run_id)
 
 
-@shared_task(
+@task(
     name="judges.judge_runs_requeue_stalled",
     queue=CeleryQueue.DEFAULT,
     soft_time_limit=50,

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-
-from config.celery import CeleryQueue, app
+from config.celery import CeleryQueue, app, task
 
 
-@shared_task(
+@task(
     name="quality.agreement_recompute",
     queue=CeleryQueue.DEFAULT,
     soft_time_limit=25 * 60,
@@ -25,7 +23,7 @@ def agreement_recompute(project_id: int) -> int | None:
     return snapshot.pk if snapshot else None
 
 
-@shared_task(
+@task(
     name="quality.agreement_refresh_due",
     queue=CeleryQueue.DEFAULT,
     soft_time_limit=50,

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import shared_task
-
-from config.celery import CeleryQueue
+from config.celery import CeleryQueue, task
 
 TRAINER_BUSY_RETRY_S = 15
 
 
-@shared_task(
+@task(
     name="rewards.training_run_execute",
     queue=CeleryQueue.TRAINING,
     bind=True,
@@ -40,7 +38,7 @@ def training_run_execute(self: Any, run_id: int) -> None:
         raise self.retry(countdown=TRAINER_BUSY_RETRY_S, exc=exc) from None
 
 
-@shared_task(
+@task(
     name="rewards.score_job_execute",
     queue=CeleryQueue.SCORING,
     acks_late=True,  # safe: the service claims the ScoreJob row (STYLE rule 29)
@@ -53,7 +51,7 @@ def score_job_execute(job_id: int) -> None:
     service(job_id=job_id)
 
 
-@shared_task(
+@task(
     name="rewards.reward_model_suggest",
     queue=CeleryQueue.SCORING,
     soft_time_limit=55 * 60,
@@ -65,7 +63,7 @@ def reward_model_suggest(version_id: int) -> None:
     service(version_id=version_id)
 
 
-@shared_task(
+@task(
     name="rewards.reward_models_refresh",
     queue=CeleryQueue.DEFAULT,
     soft_time_limit=50,
@@ -77,7 +75,7 @@ def reward_models_refresh() -> int:
     return len(service())
 
 
-@shared_task(
+@task(
     name="rewards.training_runs_requeue_stalled",
     queue=CeleryQueue.DEFAULT,
     soft_time_limit=50,

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-
-from config.celery import CeleryQueue
+from config.celery import CeleryQueue, task
 
 
-@shared_task(
+@task(
     name="snapshots.snapshot_build",
     queue=CeleryQueue.EXPORTS,
     acks_late=True,  # safe: the service claims the SnapshotJob row (STYLE rule 29)

@@ -13,7 +13,8 @@ from tests.quality.conftest import span, submit
 
 def test_tasks_are_named_queued_and_the_refresh_is_scheduled():
     assert tasks.agreement_recompute.name == "quality.agreement_recompute"
-    assert tasks.agreement_recompute.queue == CeleryQueue.DEFAULT
+    route = app.amqp.router.route({}, tasks.agreement_recompute.name)
+    assert route["queue"].name == CeleryQueue.DEFAULT
     assert hasattr(tasks.agreement_recompute, "delay_on_commit")
     entry = app.conf.beat_schedule["quality-agreement-refresh"]
     assert entry["task"] == "quality.agreement_refresh_due"
