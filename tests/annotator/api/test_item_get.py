@@ -11,9 +11,7 @@ from tests.factories import make_item, make_project
 
 
 @pytest.mark.django_db
-def test_reads_the_item_and_its_responses_in_one_query(
-    project, item, django_assert_num_queries
-):
+def test_reads_the_item_and_its_responses_in_one_query(project, item, django_assert_num_queries):
     with django_assert_num_queries(1):
         got = item_get(project=project, item_id=item.pk)
         responses = list(got.responses.all())
