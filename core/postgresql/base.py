@@ -28,8 +28,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return False
         if connection.info.transaction_status != connection.info.transaction_status.IDLE:
             return super().is_usable()
+        # poll, not select: select() cannot watch descriptors above 1023.
+        poller = select.poll()
         try:
-            readable, _, _ = select.select([connection.fileno()], [], [], 0)
+            poller.register(connection.fileno(), select.POLLIN | select.POLLPRI)
+            return not poller.poll(0)
         except (OSError, ValueError):
             return False
-        return not readable
