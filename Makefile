@@ -15,6 +15,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 PYTEST := $(PY) -m pytest
 RUFF := $(VENV)/bin/ruff
+MYPY := $(VENV)/bin/mypy
 # `make run` reads .env when there is one (cp .env.example .env); the shell's variables win.
 DOTENV := scripts/with-dotenv
 # Written after a successful install; older than pyproject.toml means "install again".
@@ -91,9 +92,10 @@ test: install ## lint + schema check + front-end checks + the whole pytest suite
 	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi; \
 	echo "make test: lint, schema-check, frontend-test and pytest passed"
 
-lint: install ## ruff check + ruff format --check
+lint: install ## ruff check + ruff format --check + mypy (config in pyproject.toml)
 	$(RUFF) check .
 	$(RUFF) format --check .
+	$(MYPY)
 
 format: install ## apply ruff's fixes and formatting
 	$(RUFF) check --fix .

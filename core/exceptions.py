@@ -15,7 +15,7 @@ class ApplicationError(Exception):
     the entry in ``errors`` carries the message alone, next to its ``field``.
     """
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
 
     def __init__(
         self,

@@ -7,7 +7,7 @@ exact field (or ``line`` for uploads).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -44,7 +44,9 @@ def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     return out
 
 
-def error_body(message: str, errors: list[dict[str, Any]] | None = None, **extra: Any) -> dict:
+def error_body(
+    message: str, errors: Sequence[Mapping[str, Any]] | None = None, **extra: Any
+) -> dict[str, Any]:
     body: dict[str, Any] = {"detail": message}
     if errors:
         body["errors"] = errors
@@ -58,7 +60,7 @@ def _summary(errors: list[dict[str, str]]) -> str:
     return f"{where}: {first['message']}" if where not in (None, "") else first["message"]
 
 
-def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         body = error_body(exc.message, exc.errors, **exc.extra)
         return Response(body, status=exc.status_code)

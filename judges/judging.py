@@ -137,9 +137,9 @@ def build_prompts(item: ItemInfo, spec: RunSpec) -> list[Prompt]:
                 Prompt(f"response {index}", system, user, task, schema, {"response": index})
             )
     elif task == "rubric":
-        keys = spec.criteria_keys or tuple(spec.criteria)
+        criterion_keys = spec.criteria_keys or tuple(spec.criteria)
         for index in _selected(item, spec, "text"):
-            for key in keys:
+            for key in criterion_keys:
                 criterion = spec.criteria[key]
                 low, high = min(criterion.values), max(criterion.values)
                 values |= {
@@ -162,13 +162,13 @@ def build_prompts(item: ItemInfo, spec: RunSpec) -> list[Prompt]:
         a, b = item.response(spec.response_a), item.response(spec.response_b)
         if a is None or b is None:
             raise ItemFailure(f"The item has no responses {spec.response_a} and {spec.response_b}.")
-        criterion = spec.criteria.get(spec.criterion or "")
+        pair_criterion = spec.criteria.get(spec.criterion or "")
         values |= {
             "response_a": a.text,
             "response_b": b.text,
             "criterion": (
-                f"[{criterion.name}: {criterion.description or criterion.name}]"
-                if criterion
+                f"[{pair_criterion.name}: {pair_criterion.description or pair_criterion.name}]"
+                if pair_criterion
                 else "[Overall quality: which response answers the instruction better — "
                 "more correct, relevant, complete and clear?]"
             ),
@@ -204,18 +204,22 @@ def _error_type(spec: RunSpec, key: Any, unit: str, where: str) -> ErrorTypeInfo
     return error_type
 
 
-def _check_span_bounds(where: str, start: Any, end: Any, index: int, text: str) -> None:
+def _check_span_bounds(where: str, start: Any, end: Any, index: int, text: str) -> tuple[int, int]:
+    """``(start, end)`` when they are a non-empty span of ``text``; raises OutputError if not."""
     if start is None or end is None or not 0 <= start < end <= len(text):
         raise OutputError(
             f"{where}: span [{start}, {end}) is outside response {index} ({len(text)} code points)."
         )
+    return start, end
 
 
-def _check_step(where: str, step_index: Any, count: int, rating: Any) -> None:
+def _check_step(where: str, step_index: Any, count: int, rating: Any) -> int:
+    """``step_index`` when it and ``rating`` are valid; raises OutputError if not."""
     if step_index is None or not 0 <= step_index < count:
         raise OutputError(f"{where}.step_index {step_index} is outside the {count} steps.")
     if isinstance(rating, bool) or rating not in (-1, 0, 1):
         raise OutputError(f"{where}.rating must be -1, 0 or 1.")
+    return step_index
 
 
 def check_units(
@@ -281,7 +285,7 @@ def _spans(item: ItemInfo, spec: RunSpec, prompt: Prompt, text: str, out: ItemOu
         start, end = _int(entry, "start", where), _int(entry, "end", where)
         placed: Placement | None = None
         if start is not None or end is not None:
-            _check_span_bounds(where, start, end, index, response_text)
+            start, end = _check_span_bounds(where, start, end, index, response_text)
             if response_text[start:end] == quote:
                 placed = Placement(start, end, "offsets")
         result = placed or place_quote(response_text, quote, cursor)
@@ -312,7 +316,7 @@ def _steps(item: ItemInfo, spec: RunSpec, prompt: Prompt, text: str, out: ItemOu
             raise OutputError(f"{where} must be an object.")
         step_index = _int(entry, "step_index", where)
         rating = entry.get("rating")
-        _check_step(where, step_index, count, rating)
+        step_index = _check_step(where, step_index, count, rating)
         if step_index in seen:
             raise OutputError(f"{where}: step {step_index} is rated twice.")
         seen.add(step_index)

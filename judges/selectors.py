@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
@@ -11,8 +11,22 @@ from annotator.selectors.items import item_list
 from judges.models import JudgeCalibration, JudgeResult, JudgeRun, PromptTemplate
 from rewards.models import RewardModel
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
-def judge_list(*, project: Project) -> QuerySet[Judge]:
+
+class JudgeListAnnotations(TypedDict):
+    last_run_id: int | None
+    suggestions_of: int | None
+
+
+if TYPE_CHECKING:
+    AnnotatedJudge = WithAnnotations[Judge, JudgeListAnnotations]
+else:  # resolvable at run time (drf-spectacular reads serializer method hints)
+    AnnotatedJudge = Judge
+
+
+def judge_list(*, project: Project) -> QuerySet[AnnotatedJudge]:
     """Judges with ``last_run_id`` (their newest run) and ``suggestions_of`` (the reward model
     whose suggestions the judge carries, if any) annotated."""
     newest_run = JudgeRun.objects.filter(judge=OuterRef("pk")).order_by("-id").values("pk")[:1]
@@ -33,7 +47,7 @@ def runs_by_id(ids: list[int | None]) -> dict[int, JudgeRun]:
     }
 
 
-def judge_get(*, project: Project, judge_id: int) -> Judge:
+def judge_get(*, project: Project, judge_id: int) -> AnnotatedJudge:
     return judge_list(project=project).get(pk=judge_id)
 
 

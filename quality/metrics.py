@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from core.agreement import (
     ALL,
@@ -173,7 +173,7 @@ def humans_report(units: Units, humans: set[str], labels: LabelSet) -> dict[str,
     spans = span_agreement(_sections(units, humans), pairs=True)
     steps = [u for u in (_only(u, humans) for u in units.steps.values()) if len(u) >= 2]
     firsts = [u for u in (_only(u, humans) for u in units.first_errors.values()) if len(u) >= 2]
-    rubric_rows = []
+    rubric_rows: list[dict[str, Any]] = []
     by_criterion: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for (_response, criterion), unit in units.rubric.items():
         chosen = _only(unit, humans)
@@ -258,8 +258,8 @@ def pair_rows(
         rubric = tables["rubric"].get((a, b), [])
         prefs = tables["preferences"].get((a, b), [])
         step_c = Coincidences()
-        for pair in steps:
-            step_c.add(pair)
+        for values in steps:
+            step_c.add(values)
         items = {units.item_of[key] for key in sections}
         first, second = (b, a) if a not in humans else (a, b)  # the human first (symmetric)
         rows.append({
@@ -308,9 +308,10 @@ def item_scores(
     parts: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     coders: dict[int, set[str]] = defaultdict(set)
     for key, prf in spans.by_section.items():
-        item = units.item_of[key]
+        section = cast(tuple[int, int], key)  # the keys of ``units.sections`` (``_sections``)
+        item = units.item_of[section]
         parts[item]["spans"].append(prf.f1 if prf.f1 is not None else 1.0)
-        coders[item].update(c for c in units.sections[key] if c in humans)
+        coders[item].update(c for c in units.sections[section] if c in humans)
     for kind, table, same in (
         ("steps", units.steps, lambda a, b: float(a == b)),
         ("preferences", units.preferences, lambda a, b: float(sign(a) == sign(b))),
@@ -384,8 +385,8 @@ def annotator_rows(pairs: Sequence[Mapping[str, Any]], humans: set[str]) -> list
         total = sums.get(coder, Counter())
         entry: dict[str, Any] = {"coder": coder, "pairs": total["pairs"]}
         for metric in ANNOTATOR_WEIGHTS:
-            weight = total[f"{metric}__w"]
-            entry[metric] = _round(total[metric] / weight) if weight else None
+            total_weight = total[f"{metric}__w"]
+            entry[metric] = _round(total[metric] / total_weight) if total_weight else None
         out.append(entry)
     return out
 

@@ -10,6 +10,7 @@ class RewardsConfig(AppConfig):
         # The schema's enum names for this app (drf-spectacular reads its settings lazily, on
         # first use, after every app is ready). Kept here so the app owns its API names.
         overrides = settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})
+        assert isinstance(overrides, dict)
         overrides.update(
             {
                 "RewardModelKindEnum": "rewards.models.RewardModel.Kind",

@@ -39,7 +39,7 @@ from statistics import median_low
 from typing import Any
 
 from core.agreement import CONSENSUS_OVERLAP, span_consensus
-from core.records import AnnotationRecord, SnapshotRecord
+from core.records import AnnotationRecord, SnapshotRecord, SpanRecord, StepRecord
 from snapshots.formats.common import labelled_responses
 
 POLICIES = ("all", "majority", "reviewed", "consensus")
@@ -55,7 +55,7 @@ def _voters(annotations: Sequence[AnnotationRecord]) -> dict[int, int]:
 def _majority_spans(
     annotations: Sequence[AnnotationRecord], voters: dict[int, int]
 ) -> list[dict[str, Any]]:
-    by_key: dict[tuple[int, str], list[tuple[int, list[dict[str, Any]]]]] = {}
+    by_key: dict[tuple[int, str], list[tuple[int, SpanRecord]]] = {}
     for position, annotation in enumerate(annotations):
         for span in annotation["spans"]:
             by_key.setdefault((span["response"], span["error_type"]), []).append((position, span))
@@ -92,7 +92,7 @@ def _majority_spans(
 
 
 def _majority_steps(annotations: Sequence[AnnotationRecord]) -> list[dict[str, Any]]:
-    votes: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    votes: dict[tuple[int, int], list[StepRecord]] = {}
     for annotation in annotations:
         for step in annotation["steps"]:
             votes.setdefault((step["response"], step["step_index"]), []).append(step)
@@ -214,7 +214,7 @@ def _humans_vote_on(
         listed = isinstance(metadata.get("labelled_responses"), list)
         if annotation["author"]["kind"] == "human" and not listed and text_responses:
             metadata = {**metadata, "labelled_responses": list(text_responses)}
-            annotation = {**annotation, "metadata": metadata}  # type: ignore[typeddict-item]
+            annotation = {**annotation, "metadata": metadata}
         out.append(annotation)
     return out
 

@@ -44,6 +44,6 @@ class ProjectScopedViewSet(viewsets.GenericViewSet):
             raise PermissionDenied(f"This needs the role {allowed} in this project.")
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())  # DRF's is a dict; stubs say Mapping
         context["project_role"] = self.role if "project_id" in self.kwargs else None
         return context

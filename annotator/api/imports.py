@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -36,8 +37,10 @@ class ImportJobCreateInputSerializer(serializers.Serializer):
 
 
 class ImportJobOutputSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    errors = serializers.ListField(child=serializers.DictField(), read_only=True)
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    errors = serializers.ListField(child=serializers.DictField(), read_only=True)  # type: ignore[assignment]  # a declared field; SerializerMetaclass moves it off the class
     warnings = serializers.ListField(child=serializers.DictField(), read_only=True)
 
     class Meta:

@@ -1,5 +1,9 @@
 """Routes under /api/v1/. Bound explicitly with typed converters (STYLE rule 22)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.urls import include, path
 
 from annotator.api.views.annotations import AnnotationViewSet, ItemAnnotationViewSet
@@ -14,8 +18,11 @@ from annotator.api.views.projects import (
 )
 from annotator.api.views.ui import ProjectStatsViewSet
 
+if TYPE_CHECKING:
+    from rest_framework.decorators import ViewSetAction
+
 P = "projects/<int:project_id>"
-LIST = {"get": "list", "post": "create"}
+LIST: dict[str, str | ViewSetAction[Any]] = {"get": "list", "post": "create"}
 urlpatterns = [
     path("me/", MeViewSet.as_view({"get": "retrieve"}), name="me"),
     path("tokens/", ApiTokenViewSet.as_view(LIST), name="token-list"),

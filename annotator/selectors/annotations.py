@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -76,7 +76,9 @@ def annotation_get_for_member(
     return annotation_list_for_member(project=project, user=user, role=role).get(pk=annotation_id)
 
 
-def annotation_attach_units(annotation: Annotation, units: dict[str, Iterable[Any]]) -> Annotation:
+def annotation_attach_units(
+    annotation: Annotation, units: Mapping[str, Iterable[Any]]
+) -> Annotation:
     """Fill the prefetch cache with rows already in memory so rendering needs no queries."""
     cache = getattr(annotation, "_prefetched_objects_cache", None)
     if cache is None:

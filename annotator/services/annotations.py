@@ -327,7 +327,7 @@ def annotation_bulk_create(
     }
     taxonomy = taxonomy_published_latest(project=project)
     rubric = rubric_published_latest(project=project)
-    errors: list[dict[str, str]] = []
+    errors: list[Mapping[str, Any]] = []
     pending: list[tuple[Annotation, UnitRows]] = []
     result: list[Annotation] = []
     seen_ids: set[uuid.UUID] = set()

@@ -85,9 +85,9 @@ def item_next_for_annotator(
     policy = _policies.get("gold")
     want_gold = policy(project, user) if policy is not None else None
     for gold in (True, False) if want_gold else (want_gold,):
-        item, assignment = _lease_open_item(project, user, now, expires, gold=gold)
+        item, leased = _lease_open_item(project, user, now, expires, gold=gold)
         if item is not None:
-            return item, assignment
+            return item, leased
     return None, None
 
 

@@ -100,7 +100,7 @@ def json_adapter() -> Callable[[Any], str]:
     took a quarter of a PostgreSQL import), the empty list and object are written once (most
     responses have no steps). Values come from the upload's JSON (finite numbers, no NaN);
     integers beyond 64 bits, which orjson refuses, go through the standard encoder."""
-    empty = {list: "[]", dict: "{}"}
+    empty: dict[type, str] = {list: "[]", dict: "{}"}
 
     def to_db(value: Any) -> str:
         if not value:

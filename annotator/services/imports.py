@@ -164,6 +164,7 @@ def _write_items(project: Project, plan: _Plan) -> dict[str, int]:
     # PostgreSQL hands out the new ids first (one query), so the rows go in with them and no
     # lookup by external_id follows; SQLite's are read back after the insert.
     reserved = reserve_ids(Item, len(plan.create))
+    pks: Sequence[int | None] = reserved or [None] * len(plan.create)
     insert_rows(
         Item,
         ("id", "project", "external_id", *ITEM_FIELDS, "annotation_count", "created_at",
@@ -171,7 +172,7 @@ def _write_items(project: Project, plan: _Plan) -> dict[str, int]:
         [
             (pk, project.pk, r.external_id, r.prompt, _adapt_json(r.messages),
              _adapt_json(r.context), _adapt_json(r.metadata), r.is_gold, 0, stamp, stamp)
-            for pk, r in zip(reserved or [None] * len(plan.create), plan.create, strict=True)
+            for pk, r in zip(pks, plan.create, strict=True)
         ],
     )  # fmt: skip
     ids: dict[str, int] = {}
@@ -252,8 +253,8 @@ def _write_annotations(
     author = _qa_feedback_author()
     done: set[int] = set()
     for chunk in _chunks([ids[a.external_id] for a in imported]):
-        rows = Annotation.objects.filter(author=author, item_id__in=chunk)
-        done.update(rows.values_list("item_id", flat=True))
+        existing = Annotation.objects.filter(author=author, item_id__in=chunk)
+        done.update(existing.values_list("item_id", flat=True))
     todo = [a for a in imported if ids[a.external_id] not in done]
     items: dict[int, Item] = {}
     responses: dict[int, list[Response]] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 # --- Krippendorff's alpha for coded units ------------------------------------------------------
 #
@@ -24,6 +24,7 @@ from typing import Any, Literal
 # (tests/quality/test_agreement_metrics.py checks both agree).
 
 Metric = Literal["nominal", "ordinal", "interval", "ratio"]
+Coder = TypeVar("Coder", bound=Hashable)  # who gave a value: a user, a judge, an annotation
 
 
 @dataclass
@@ -175,26 +176,27 @@ def weighted_kappa(
 
 
 def coder_pairs(
-    units: Iterable[Mapping[Hashable, Any]],
-) -> dict[tuple[Hashable, Hashable], list[tuple[Any, Any]]]:
+    units: Iterable[Mapping[Coder, Any]],
+) -> dict[tuple[Coder, Coder], list[tuple[Any, Any]]]:
     """For every two coders (in sorted order), the (value A, value B) of the units both coded.
 
     >>> coder_pairs([{"x": 1, "y": 2}, {"y": 3}])
     {('x', 'y'): [(1, 2)]}
     """
-    out: dict[tuple[Hashable, Hashable], list[tuple[Any, Any]]] = defaultdict(list)
+    out: dict[tuple[Coder, Coder], list[tuple[Any, Any]]] = defaultdict(list)
     for unit in units:
+        keys: list[Any] = list(unit)  # Hashable is not orderable; TypeError decides below
         try:
-            coders = sorted(unit)
+            coders = sorted(keys)
         except TypeError:  # coders of mixed types
-            coders = sorted(unit, key=value_sort_key)
+            coders = sorted(keys, key=value_sort_key)
         for i, a in enumerate(coders):
             for b in coders[i + 1 :]:
                 out[(a, b)].append((unit[a], unit[b]))
     return dict(out)
 
 
-def pairwise_share(units: Iterable[Mapping[Hashable, Any]], same: Any = None) -> float | None:
+def pairwise_share(units: Iterable[Mapping[Coder, Any]], same: Any = None) -> float | None:
     """Share of coder pairs within units whose values are equal (``same(a, b)`` decides, by
     default ``==``): the percentage agreement of every two coders of a unit.
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Generic
 
+from core.agreement.alpha import Coder
 from core.agreement.spans import SpanUnit
 
 # --- consensus of spans: majority merge at an overlap threshold --------------------------------
@@ -34,22 +36,22 @@ def overlap_ratio(a: tuple[int, int], b: tuple[int, int]) -> float:
 
 
 @dataclass
-class SpanCluster:
+class SpanCluster(Generic[Coder]):
     error_type: str
-    members: list[tuple[Hashable, SpanUnit]]  # (voter, span)
+    members: list[tuple[Coder, SpanUnit]]  # (voter, span)
     kept: bool = False
     merged: SpanUnit | None = None
 
     @property
-    def voters(self) -> set[Hashable]:
+    def voters(self) -> set[Coder]:
         return {voter for voter, _ in self.members}
 
 
 def span_clusters(
-    spans: Mapping[Hashable, Sequence[SpanUnit]],
+    spans: Mapping[Coder, Sequence[SpanUnit]],
     voters: int,
     threshold: float = CONSENSUS_OVERLAP,
-) -> list[SpanCluster]:
+) -> list[SpanCluster[Coder]]:
     """Cluster one response's spans (voter → spans) by the consensus rule above; each cluster
     says whether it is kept and, if so, its merged span. Sorted by position."""
     flat = [(voter, span) for voter, own in spans.items() for span in own if span[0] < span[1]]
@@ -70,10 +72,10 @@ def span_clusters(
                 break  # sorted by type, then start: nothing later overlaps span_i
             if voter_j != voter_i and overlap_ratio(span_i[:2], span_j[:2]) >= threshold:
                 parent[root(j)] = root(i)
-    groups: dict[int, list[tuple[Hashable, SpanUnit]]] = defaultdict(list)
+    groups: dict[int, list[tuple[Coder, SpanUnit]]] = defaultdict(list)
     for i in order:
         groups[root(i)].append(flat[i])
-    clusters = []
+    clusters: list[SpanCluster[Coder]] = []
     for members in groups.values():
         cluster = SpanCluster(error_type=members[0][1][2], members=members)
         if len(cluster.voters) * 2 > voters:
@@ -84,7 +86,7 @@ def span_clusters(
     return clusters
 
 
-def _merge(cluster: SpanCluster) -> SpanUnit | None:
+def _merge(cluster: SpanCluster[Any]) -> SpanUnit | None:
     depth: Counter[int] = Counter()
     for voter in cluster.voters:
         own = sorted(s[:2] for v, s in cluster.members if v == voter)
@@ -114,7 +116,7 @@ def _merge(cluster: SpanCluster) -> SpanUnit | None:
 
 
 def span_consensus(
-    spans: Mapping[Hashable, Sequence[SpanUnit]],
+    spans: Mapping[Coder, Sequence[SpanUnit]],
     voters: int,
     threshold: float = CONSENSUS_OVERLAP,
 ) -> list[SpanUnit]:

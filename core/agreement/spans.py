@@ -7,8 +7,9 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Generic
 
-from core.agreement.alpha import Coincidences, value_sort_key
+from core.agreement.alpha import Coder, Coincidences, value_sort_key
 from core.agreement.pairwise import PRF
 
 # --- spans of several coders over text continua -----------------------------------------------
@@ -45,10 +46,10 @@ ALL = "(all)"
 
 
 @dataclass
-class SpanSection:
+class SpanSection(Generic[Coder]):
     key: Hashable
     length: int
-    coders: Mapping[Hashable, Sequence[SpanUnit]]
+    coders: Mapping[Coder, Sequence[SpanUnit]]
 
 
 @dataclass
@@ -173,11 +174,11 @@ class PairSpanAgreement:
 
 
 @dataclass
-class SpanAgreement:
+class SpanAgreement(Generic[Coder]):
     """Span agreement over sections; see the section comment above for every definition."""
 
     by_type: dict[str, SpanTypeAgreement] = field(default_factory=dict)
-    pairs: dict[tuple[Hashable, Hashable], PairSpanAgreement] = field(default_factory=dict)
+    pairs: dict[tuple[Coder, Coder], PairSpanAgreement] = field(default_factory=dict)
     all_char: Coincidences = field(default_factory=Coincidences)
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
     by_section: dict[Hashable, PRF] = field(default_factory=dict)
@@ -243,13 +244,15 @@ def _coverage(spans: Sequence[SpanUnit], cuts: Sequence[int], length: int) -> li
     return cover
 
 
-def span_agreement(sections: Iterable[SpanSection], *, pairs: bool = False) -> SpanAgreement:
+def span_agreement(
+    sections: Iterable[SpanSection[Coder]], *, pairs: bool = False
+) -> SpanAgreement[Coder]:
     """Agreement of the coders of ``sections`` on their spans (sections with fewer than two
     coders are skipped). Every coder of a section is compared with every other; with
     ``pairs`` every two coders' own agreement is kept too (``SpanAgreement.pairs``, keyed by
     the two coders in sorted order), in the same pass."""
     sections = [s for s in sections if len(s.coders) >= 2 and s.length > 0]
-    result = SpanAgreement()
+    result: SpanAgreement[Coder] = SpanAgreement()
     types = sorted({span[2] for s in sections for spans in s.coders.values() for span in spans})
     for key in types:
         result.by_type[key] = SpanTypeAgreement()
@@ -259,13 +262,17 @@ def span_agreement(sections: Iterable[SpanSection], *, pairs: bool = False) -> S
 
 
 def _add_section(
-    result: SpanAgreement, section: SpanSection, types: Sequence[str], with_pairs: bool
+    result: SpanAgreement[Coder],
+    section: SpanSection[Coder],
+    types: Sequence[str],
+    with_pairs: bool,
 ) -> None:
     length = section.length
+    keys: list[Any] = list(section.coders)  # Hashable is not orderable; TypeError decides below
     try:
-        coders = sorted(section.coders)
+        coders = sorted(keys)
     except TypeError:
-        coders = sorted(section.coders, key=value_sort_key)
+        coders = sorted(keys, key=value_sort_key)
     m = len(coders)
     pairs = [(i, j) for i in range(m) for j in range(i + 1, m)]
     per_pair = []
@@ -308,10 +315,10 @@ def _add_section(
             distance = _pair_unitizing(runs[i], runs[j])
             stats.unitizing.observed += 2 * distance * pair_factor
             if with_pairs:
-                own = per_pair[p].unitizing[error_type]
-                own.observed += distance  # 2·δ² / (2·1)
+                pair_stats = per_pair[p].unitizing[error_type]
+                pair_stats.observed += distance  # 2·δ² / (2·1)
                 for start, end, marked in (*runs[i], *runs[j]):
-                    (own.units if marked else own.gaps).append(end - start)
+                    (pair_stats.units if marked else pair_stats.gaps).append(end - start)
     binary = {n: frozenset((v, c) for v, c in ((1, n), (0, m - n)) if c) for n in range(m + 1)}
     confusion = result.confusion
     for k in range(len(cuts) - 1):
@@ -325,16 +332,16 @@ def _add_section(
         for error_type in present:
             stats = result.by_type[error_type]
             weights = [seg.get(error_type, 0) for seg in segs]
-            marked = m - weights.count(0)
-            stats.char.add_pattern(binary[marked], width)
-            if not marked:
+            n_marked = m - weights.count(0)
+            stats.char.add_pattern(binary[n_marked], width)
+            if not n_marked:
                 stats.char_severity.add_pattern(binary[0], width)
                 continue
             severities: dict[int, int] = {}
             for w in weights:
                 severities[w] = severities.get(w, 0) + 1
             stats.char_severity.add_pattern(frozenset(severities.items()), width)
-            stats.marked_chars += width * marked
+            stats.marked_chars += width * n_marked
             prf = stats.prf
             for p, (i, j) in enumerate(pairs):
                 wa, wb = weights[i], weights[j]

@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from django.contrib.auth.models import User
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from annotator.models import Judge
 from judges.kinds import DEVICES, DTYPES, STRUCTURED_OUTPUT
 from judges.models import JudgeCalibration, JudgeResult, JudgeRun, JudgeTask
-from judges.selectors import runs_by_id
+from judges.selectors import AnnotatedJudge, runs_by_id
 from judges.services.runs import judge_tasks
 
 MAX_IDS = 100_000
@@ -116,7 +117,9 @@ class JudgeUpdateInputSerializer(serializers.Serializer):
 
 class JudgeRunOutputSerializer(serializers.ModelSerializer):
     judge_name = serializers.CharField(source="judge.name", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     filters = serializers.DictField(read_only=True)
     options = serializers.DictField(read_only=True)
 
@@ -169,12 +172,12 @@ class JudgeOutputSerializer(serializers.Serializer):
     def get_tasks(self, judge: Judge) -> list[str]:
         return judge_tasks(judge=judge)
 
-    def get_configurable(self, judge: Judge) -> bool:
+    def get_configurable(self, judge: AnnotatedJudge) -> bool:
         """Whether a configuration can be set (and runs started once it is)."""
         return judge.kind != Judge.Kind.EXTERNAL and judge.suggestions_of is None
 
     @extend_schema_field(JudgeRunOutputSerializer(allow_null=True))
-    def get_last_run(self, judge: Judge) -> dict[str, Any] | None:
+    def get_last_run(self, judge: AnnotatedJudge) -> dict[str, Any] | None:
         """The judge's newest run. Lists pass ``runs`` (by id) in the context: one query."""
         if judge.last_run_id is None:
             return None
@@ -270,7 +273,7 @@ class PromptTemplateCreateInputSerializer(serializers.Serializer):
 
 class PromptTemplateOutputSerializer(serializers.Serializer):
     version = serializers.CharField(help_text="What a run's prompt_template takes.")
-    source = serializers.ChoiceField(choices=["shipped", "project"])
+    source = serializers.ChoiceField(choices=["shipped", "project"])  # type: ignore[assignment]  # a declared field, not Field.source (stubs)
     task = serializers.ChoiceField(choices=JudgeTask.choices)
     system = serializers.CharField()
     user = serializers.CharField()

@@ -70,8 +70,10 @@ class RewardModelBackend:
                 f"Reward model {self.model_name} could not be loaded: {type(exc).__name__}: {exc}",
                 fatal=True,
             ) from None
-        override = self.kind == "span" and threshold is not None
-        self.loaded = with_threshold(loaded, threshold) if override else loaded
+        if self.kind == "span" and threshold is not None:
+            self.loaded = with_threshold(loaded, threshold)
+        else:
+            self.loaded = loaded
         self._check_label_space()
 
     def _check_label_space(self) -> None:

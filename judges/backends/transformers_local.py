@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -47,7 +47,7 @@ class TransformersBackend:
             )
         except (OSError, ValueError) as exc:
             raise ItemFailure(f"Cannot load the checkpoint at {path}: {exc}", fatal=True) from None
-        self.model.to(self.device).eval()
+        self.model.to(self.device).eval()  # type: ignore[arg-type]  # transformers types .to as an unbound wrapper
         self.lock = threading.Lock()
 
     def close(self) -> None:
@@ -58,10 +58,10 @@ class TransformersBackend:
             messages = [{"role": "user", "content": prompt.user}]
             if prompt.system:
                 messages.insert(0, {"role": "system", "content": prompt.system})
-            text: str = self.tokenizer.apply_chat_template(
+            text = self.tokenizer.apply_chat_template(
                 messages, tokenize=False, add_generation_prompt=True
             )
-            return text
+            return cast(str, text)  # tokenize=False: the rendered string
         return f"{prompt.system}\n\n{prompt.user}\n\nAssistant:"
 
     def complete(self, prompt: Prompt) -> Completion:
@@ -92,7 +92,8 @@ class TransformersBackend:
                 **sampling,
             )  # (1, prompt_len + new_tokens)
         new_tokens = output[0, prompt_len:]  # (new_tokens,)
-        text = self.tokenizer.decode(new_tokens, skip_special_tokens=True)
+        # One sequence of ids decodes to one string.
+        text = cast(str, self.tokenizer.decode(new_tokens, skip_special_tokens=True))
         return Completion(
             text=text, prompt_tokens=prompt_len, completion_tokens=int(new_tokens.shape[0])
         )

@@ -352,7 +352,7 @@ def _store(run: JudgeRun, engine: Engine, outcomes: list[ItemOutcome]) -> dict[i
     for _ in range(3):
         if not good:
             return {}
-        entries = [
+        entries: list[dict[str, Any]] = [
             {"item": o.item_id, "client_id": _client_id(run, o.item_id), "status": "submitted",
              "metadata": _metadata(run, engine, o), **o.units}
             for o in good.values()

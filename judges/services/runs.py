@@ -27,7 +27,7 @@ from judges.tasks import judge_run_execute as judge_run_execute_task
 from rewards.models import RewardModel
 
 Kind = Judge.Kind
-TASKS_BY_KIND = {
+TASKS_BY_KIND: dict[Kind, set[str]] = {
     Kind.OPENAI: set(JudgeTask.values),
     Kind.TRANSFORMERS: set(JudgeTask.values),
     Kind.REWARD_MODEL: {JudgeTask.SPANS, JudgeTask.STEPS},

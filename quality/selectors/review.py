@@ -31,7 +31,9 @@ from snapshots.formats.common import labelled_responses
 Status = Annotation.Status
 
 
-def _span_diff(records: list[dict[str, Any]]) -> tuple[dict[int, list[dict[str, Any]]], list]:
+def _span_diff(
+    records: list[dict[str, Any]],
+) -> tuple[dict[int, list[dict[str, Any]]], list[dict[str, Any]]]:
     voters: dict[int, int] = defaultdict(int)
     spans: dict[int, dict[int, list[tuple[int, int, str, int | None]]]] = defaultdict(dict)
     for record in records:
@@ -41,7 +43,7 @@ def _span_diff(records: list[dict[str, Any]]) -> tuple[dict[int, list[dict[str, 
             own = spans[span["response"]].setdefault(record["id"], [])
             own.append((span["start"], span["end"], span["error_type"], span["severity"]))
     marks: dict[int, list[dict[str, Any]]] = {r["id"]: [{} for _ in r["spans"]] for r in records}
-    clusters = []
+    clusters: list[dict[str, Any]] = []
     for response, by_annotation in sorted(spans.items()):
         for cluster in span_clusters(by_annotation, voters[response], CONSENSUS_OVERLAP):
             number = len(clusters)

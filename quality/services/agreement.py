@@ -36,7 +36,9 @@ DEFAULT_AFTER_S = 60
 
 
 def _headline(report: dict[str, Any]) -> dict[str, float | None]:
-    overall = next((r for r in report["spans"]["by_error_type"] if r["error_type"] == "(all)"), {})
+    overall: dict[str, Any] = next(
+        (r for r in report["spans"]["by_error_type"] if r["error_type"] == "(all)"), {}
+    )
     return {
         "span_f1": overall.get("f1"),
         "span_alpha": overall.get("alpha_unitizing"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, cast
 
 from django.db import transaction
 
@@ -21,12 +21,13 @@ from annotator.selectors.annotations import annotation_base_queryset
 from annotator.services.annotations import annotation_create, annotation_review
 from core.agreement import CONSENSUS_OVERLAP
 from core.exceptions import ApplicationError, Conflict
-from core.records import AnnotationRecord
+from core.records import AnnotationRecord, AuthorRecord
 from quality.models import QualitySettings
 from quality.services.settings import consensus_judge_get_or_create
 from snapshots.aggregation import consensus_annotation
 
 Status = Annotation.Status
+RegionShape = Literal["box", "polygon"]  # Region.Shape (CheckConstraint region_shape)
 RULE = f"spans: clusters at Jaccard >= {CONSENSUS_OVERLAP}, kept by a majority of voters"
 
 
@@ -57,12 +58,16 @@ def annotation_record(annotation: Annotation) -> AnnotationRecord:
     def idx(unit: Any) -> int:
         return int(unit.response.index)
 
+    author: AuthorRecord
+    if annotation.author_id:
+        assert annotation.author is not None
+        author = {"kind": "human", "id": annotation.author_id, "name": annotation.author.username}
+    else:
+        assert annotation.judge is not None  # an annotation has an author or a judge
+        author = {"kind": "judge", "id": annotation.judge_id, "name": annotation.judge.name}
     return {
         "id": annotation.pk, "status": annotation.status, "version": annotation.version,
-        "author": {"kind": "human" if annotation.author_id else "judge",
-                   "id": annotation.author_id or annotation.judge_id,
-                   "name": annotation.author.username if annotation.author_id
-                   else annotation.judge.name},  # type: ignore[union-attr]
+        "author": author,
         "taxonomy_version": annotation.taxonomy.version if annotation.taxonomy else None,
         "rubric_version": annotation.rubric.version if annotation.rubric else None,
         "created_at": annotation.created_at.isoformat(), "submitted_at": None,
@@ -75,7 +80,7 @@ def annotation_record(annotation: Annotation) -> AnnotationRecord:
         "steps": [{"response": idx(s), "step_index": s.step_index, "rating": s.rating,
                    "error_type": s.error_type.key if s.error_type else None,
                    "comment": s.comment} for s in annotation.steps.all()],
-        "regions": [{"response": idx(r), "shape": r.shape, "points": r.points,
+        "regions": [{"response": idx(r), "shape": cast(RegionShape, r.shape), "points": r.points,
                      "error_type": r.error_type.key, "severity": r.severity,
                      "comment": r.comment} for r in annotation.regions.all()],
         "rubric_scores": [{"response": idx(r), "criterion": r.criterion.key, "score": r.score,
@@ -89,7 +94,7 @@ def annotation_record(annotation: Annotation) -> AnnotationRecord:
                           "passage_index": m.passage_index,
                           "sentence_indices": list(m.sentence_indices), "comment": m.comment}
                          for m in annotation.missing_info.all()],
-    }  # type: ignore[typeddict-item]  # fmt: skip
+    }  # fmt: skip
 
 
 def consensus_proposal(
@@ -104,7 +109,7 @@ def consensus_proposal(
     aggregate = consensus_annotation(records, text_responses)
     units: dict[str, list[dict[str, Any]]] = {}
     for kind in ("spans", "steps", "regions", "rubric_scores", "preferences", "missing_info"):
-        units[kind] = [dict(u) for u in aggregate[kind]]  # type: ignore[literal-required]
+        units[kind] = [dict(u) for u in aggregate[kind]]
     units["critiques"] = []  # free text has no majority; the reviewer writes one if needed
     for span in units["spans"]:
         span.pop("confidence", None)

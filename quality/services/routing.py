@@ -13,14 +13,26 @@ from __future__ import annotations
 import hashlib
 import math
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from annotator.models import Annotation, Assignment, Item, Project
 from quality.models import QualitySettings, ReviewLease
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class ReviewQueueAnnotations(TypedDict):
+    waiting: bool
+    has_consensus: bool
+
+
+if TYPE_CHECKING:
+    ReviewQueueItem = WithAnnotations[Item, ReviewQueueAnnotations]
 
 CANDIDATES = 20
 
@@ -49,7 +61,7 @@ def gold_pick_due(project: Project, user: Any) -> bool | None:
     return gold_schedule(n, rate, _phase(project.pk, user.pk))
 
 
-def _consensus_exists(judge_id: int | None) -> Any:
+def _consensus_exists(judge_id: int) -> Exists:
     return Exists(
         Annotation.objects.filter(
             item=OuterRef("pk"), judge_id=judge_id, status=Annotation.Status.ACCEPTED
@@ -57,7 +69,7 @@ def _consensus_exists(judge_id: int | None) -> Any:
     )
 
 
-def review_queue(*, project: Project, state: str = "pending") -> QuerySet[Item]:
+def review_queue(*, project: Project, state: str = "pending") -> QuerySet[ReviewQueueItem]:
     """Items for review, lowest agreement first (unscored items after scored ones).
 
     ``pending``: a human annotation awaits review (submitted) and there is no consensus yet;
@@ -80,9 +92,10 @@ def review_queue(*, project: Project, state: str = "pending") -> QuerySet[Item]:
             status__in=[Annotation.Status.SUBMITTED, Annotation.Status.ACCEPTED],
         )
     )
-    qs = Item.objects.filter(project=project).annotate(
-        waiting=waiting, has_consensus=_consensus_exists(judge_id)
-    )
+    # No consensus judge yet: no item has a consensus (``judge_id=None`` would match every
+    # accepted human annotation).
+    has_consensus = _consensus_exists(judge_id) if judge_id is not None else Value(False)
+    qs = Item.objects.filter(project=project).annotate(waiting=waiting, has_consensus=has_consensus)
     pending = Q(waiting=True, has_consensus=False)
     if state == "pending":
         qs = qs.filter(pending)

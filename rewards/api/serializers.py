@@ -195,7 +195,7 @@ class ScoreInputEntrySerializer(serializers.Serializer):
     steps = serializers.ListField(
         child=serializers.CharField(trim_whitespace=False), required=False, default=list
     )
-    context = serializers.ListField(
+    context = serializers.ListField(  # type: ignore[assignment]  # a declared field (stubs)
         child=serializers.DictField(),
         required=False,
         default=list,

@@ -94,7 +94,7 @@ class LabelSpace:
             list(data["groups"]),
             list(data["widths"]),
             [tuple(c) for c in data.get("criteria", [])],
-        )  # type: ignore[misc]
+        )
 
 
 def is_held_out(external_id: str, eval_fraction: float) -> bool:
@@ -530,7 +530,9 @@ def label_space(config: TrainConfig, records: Sequence[SnapshotRecord]) -> Label
         return span_label_space(config)
     if config.kind == "rubric":
         return rubric_label_space(config, records)
-    groups = [{"name": config.kind, "error_types": [], "segmentation": "", "use_context": False}]
+    groups: list[dict[str, Any]] = [
+        {"name": config.kind, "error_types": [], "segmentation": "", "use_context": False}
+    ]
     return LabelSpace(config.kind, groups, [3 if config.kind == "step" else 1])
 
 

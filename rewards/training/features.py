@@ -94,10 +94,10 @@ def attach_features(
         for i, row in enumerate(rows):
             input_ids[i, : len(row)] = torch.as_tensor(row)
             mask[i, : len(row)] = 1
-        targets = [job[3] for job, _ in chunk]
-        t_width = max((len(t) for t in targets), default=0) or 1
+        batch_targets = [job[3] for job, _ in chunk]
+        t_width = max((len(t) for t in batch_targets), default=0) or 1
         target_ids = torch.zeros((len(rows), t_width), dtype=torch.long)
-        for i, t in enumerate(targets):
+        for i, t in enumerate(batch_targets):
             target_ids[i, : len(t)] = torch.as_tensor(t, dtype=torch.long)
         batch = {
             "input_ids": input_ids.to(device),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 
 from core.records import Passage
 
@@ -55,7 +56,7 @@ def bigrams(text: str) -> set[tuple[str, str]]:
     return set(itertools.pairwise(words))
 
 
-def _novel(tokens: set[str], known: set[str]) -> float:
+def _novel(tokens: AbstractSet[object], known: AbstractSet[object]) -> float:
     return len(tokens - known) / len(tokens) if tokens else 0.0
 
 

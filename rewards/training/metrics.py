@@ -127,7 +127,8 @@ def step_metrics(examples: Sequence[Example], probs: Sequence[Any]) -> dict[str,
         for t, label in enumerate(example.labels):
             if label != IGNORE_INDEX:
                 gold.append(int(label))
-                predicted.append(max(range(3), key=lambda c, row=p[t]: float(row[c])))
+                row = p[t]
+                predicted.append(max(range(3), key=lambda c: float(row[c])))
     bad = binary_scores([g == 0 for g in gold], [q == 0 for q in predicted])
     accuracy = sum(g == q for g, q in zip(gold, predicted, strict=True)) / max(len(gold), 1)
     return {

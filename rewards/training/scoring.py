@@ -281,14 +281,13 @@ def _span_scores(loaded: LoadedModel, inputs: Sequence[Mapping[str, Any]]) -> li
             example = examples[n * len(categories) + g]
             probs = outputs[n * len(categories) + g]
             threshold = thresholds[category.name]
-            segments = []
+            scored: list[dict[str, Any]] = []
             for t, (start, end) in enumerate(example.segments):
                 p = float(probs[t][0])
                 types = category.error_types
+                row = probs[t]
                 error_type = (
-                    max(range(len(types)), key=lambda k, row=probs[t]: float(row[k + 1]))
-                    if types
-                    else None
+                    max(range(len(types)), key=lambda k: float(row[k + 1])) if types else None
                 )
                 segment = {
                     "start": start,
@@ -298,7 +297,7 @@ def _span_scores(loaded: LoadedModel, inputs: Sequence[Mapping[str, Any]]) -> li
                     "reward": -1 if p > threshold else 1,
                     "error_type": types[error_type] if error_type is not None else None,
                 }
-                segments.append(segment)
+                scored.append(segment)
                 if p > threshold and segment["error_type"]:
                     result["error_spans"].append(
                         {
@@ -310,7 +309,7 @@ def _span_scores(loaded: LoadedModel, inputs: Sequence[Mapping[str, Any]]) -> li
                         }
                     )
             result["categories"].append(
-                {"name": category.name, "segmentation": category.segmentation, "segments": segments}
+                {"name": category.name, "segmentation": category.segmentation, "segments": scored}
             )
         results.append(result)
     return results

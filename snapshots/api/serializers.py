@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -74,7 +75,9 @@ class SnapshotOutputSerializer(serializers.ModelSerializer):
     error = serializers.CharField(source="job.error")
     started_at = serializers.DateTimeField(source="job.started_at", allow_null=True)
     finished_at = serializers.DateTimeField(source="job.finished_at", allow_null=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     filters = serializers.DictField()
     counts = serializers.DictField()
     manifest = serializers.SerializerMethodField()
@@ -123,5 +126,5 @@ class ExportRecordsOutputSerializer(serializers.Serializer):
 
 class ExportErrorOutputSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    errors = serializers.ListField(child=serializers.DictField(), required=False)
+    errors = serializers.ListField(child=serializers.DictField(), required=False)  # type: ignore[assignment]  # a declared field (stubs)
     valid = serializers.ListField(child=serializers.CharField(), required=False)

@@ -13,7 +13,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from django.http import HttpResponse, HttpResponseNotModified, StreamingHttpResponse
+from django.http import HttpResponseNotModified, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -48,7 +49,7 @@ ERRORS = {400: s.ExportErrorOutputSerializer, 409: s.ExportErrorOutputSerializer
 class FormatParamIgnoringNegotiation(DefaultContentNegotiation):
     """``?format=`` names an export format here, not a DRF renderer."""
 
-    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)  # type: ignore[assignment]  # DRF reads only this one setting
 
 
 def _param_docs() -> list[OpenApiParameter]:
@@ -151,7 +152,7 @@ class SnapshotViewSet(ProjectScopedViewSet):
         },
     )
     @action(detail=True, methods=["get"])
-    def export(self, request: Request, project_id: int, pk: int) -> HttpResponse:
+    def export(self, request: Request, project_id: int, pk: int) -> HttpResponseBase:
         """Download the snapshot in a format, streamed. 409 while the snapshot builds."""
         snapshot = self._snapshot(pk)
         snapshot_require_ready(snapshot)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from core.records import SnapshotInfo, SnapshotRecord
+from core.records import RubricScoreRecord, SnapshotInfo, SnapshotRecord
 from snapshots.formats.base import Columns, Format, Param
 from snapshots.formats.common import PROVENANCE, completion_text, each_annotation, prompt_text
 
@@ -28,7 +28,7 @@ def project(
     criteria = {c["key"]: c for c in info["criteria"]}
     order = {key: position for position, key in enumerate(criteria)}
     for record, responses, annotation in each_annotation(records):
-        by_response: dict[int, list[dict[str, Any]]] = {}
+        by_response: dict[int, list[RubricScoreRecord]] = {}
         for score in annotation["rubric_scores"]:
             by_response.setdefault(score["response"], []).append(score)
         for index in sorted(by_response):
@@ -48,7 +48,7 @@ def project(
                 } | provenance  # fmt: skip
                 continue
             for s in scores:
-                criterion = criteria.get(s["criterion"], {})
+                criterion: Mapping[str, Any] = criteria.get(s["criterion"], {})
                 yield base | {
                     "criterion": s["criterion"],
                     "criterion_description": criterion.get("description", ""),

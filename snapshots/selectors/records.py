@@ -39,7 +39,7 @@ from annotator.models import (
     StepLabel,
     Taxonomy,
 )
-from core.records import AnnotationRecord, AuthorRecord, SnapshotRecord
+from core.records import AnnotationRecord, AuthorRecord, ResponseRecord, SnapshotRecord
 
 CHUNK = 2_000
 UNIT_KINDS = (
@@ -97,8 +97,12 @@ def snapshot_annotations(filters: Mapping[str, Any]) -> QuerySet[Annotation]:
     return Annotation.objects.filter(annotation_filter_q(filters))
 
 
+def _iso_utc(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+    return _iso_utc(value) if value is not None else None
 
 
 class _Stream:
@@ -222,7 +226,7 @@ def _annotation(row: tuple[Any, ...]) -> AnnotationRecord:
                   "model_name": row[9], "prompt_version": row[10]}  # fmt: skip
     return {
         "id": row[1], "status": row[2], "version": row[3], "author": author,
-        "taxonomy_version": row[12], "rubric_version": row[14], "created_at": _iso(row[15]),
+        "taxonomy_version": row[12], "rubric_version": row[14], "created_at": _iso_utc(row[15]),
         "submitted_at": _iso(row[16]), "reviewed_at": _iso(row[17]), "reviewed_by": row[18],
         "time_spent_ms": row[19], "metadata": loads(row[20]), "source_annotations": [row[1]],
         "spans": [], "steps": [], "regions": [], "rubric_scores": [], "preferences": [],
@@ -230,7 +234,7 @@ def _annotation(row: tuple[Any, ...]) -> AnnotationRecord:
     }  # fmt: skip
 
 
-def _response(r: tuple[Any, ...]) -> dict[str, Any]:
+def _response(r: tuple[Any, ...]) -> ResponseRecord:
     return {"index": r[2], "kind": r[3], "model_name": r[4], "text": r[5], "steps": loads(r[6]),
             "image_url": r[7], "image_width": r[8], "image_height": r[9],
             "metadata": loads(r[10])}  # fmt: skip

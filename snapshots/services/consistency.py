@@ -16,12 +16,18 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from snapshots.models import SnapshotJob
+
+
+class _SQLiteConnection(Protocol):
+    """What django-stubs lacks of Django's SQLite ``DatabaseWrapper`` (Django 5.1+)."""
+
+    transaction_mode: str | None
 
 
 @contextmanager
@@ -43,11 +49,12 @@ def consistent_read() -> Iterator[bool]:
         return
     if connection.vendor == "sqlite":
         connection.ensure_connection()
-        mode = connection.transaction_mode
-        connection.transaction_mode = "DEFERRED"
+        sqlite = cast(_SQLiteConnection, connection)  # vendor == "sqlite"
+        mode = sqlite.transaction_mode
+        sqlite.transaction_mode = "DEFERRED"
         try:
             with transaction.atomic():
-                connection.transaction_mode = mode  # BEGIN is issued; restore at once
+                sqlite.transaction_mode = mode  # BEGIN is issued; restore at once
                 with connection.cursor() as cursor:
                     cursor.execute("PRAGMA query_only = ON")
                 try:
@@ -56,7 +63,7 @@ def consistent_read() -> Iterator[bool]:
                     with connection.cursor() as cursor:
                         cursor.execute("PRAGMA query_only = OFF")
         finally:
-            connection.transaction_mode = mode
+            sqlite.transaction_mode = mode
         return
     with transaction.atomic():
         yield True

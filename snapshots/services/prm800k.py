@@ -126,7 +126,7 @@ def _write_annotations(project: Project, entries: list[Prm800kAnnotation]) -> in
             entry,
         ))  # fmt: skip
     created = Annotation.objects.bulk_create([a for a, _ in pending], batch_size=BATCH)
-    steps = []
+    steps: list[StepLabel] = []
     for annotation, (_, entry) in zip(created, pending, strict=True):
         response = items[entry.external_id].responses.all()[0]
         steps.extend(

@@ -171,6 +171,18 @@ def test_review_queue_orders_by_agreement_and_leases_one_reviewer_each(trio, rev
     assert items[1].pk in {i.pk for i in review_queue(project=project, state="done")}
 
 
+@pytest.mark.django_db
+def test_review_queue_without_a_consensus_judge_an_accepted_annotation_is_no_consensus(trio):
+    """With no consensus judge yet, an accepted human annotation must not count as the
+    item's consensus: a submitted one still waits for review."""
+    item = trio["make_item"]("i0")
+    submit(item, trio["ann1"])
+    submit(item, trio["ann2"])
+    first = Annotation.objects.filter(item=item).order_by("id").first()
+    Annotation.objects.filter(pk=first.pk).update(status="accepted")
+    assert [i.pk for i in review_queue(project=trio["project"])] == [item.pk]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_reviewers_never_lease_the_same_item() -> None:
     """6 reviewers (own connections) ask for the next item at once, on 4 pending items: every

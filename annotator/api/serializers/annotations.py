@@ -121,7 +121,7 @@ def annotation_to_dict(a: Annotation) -> dict[str, Any]:
         "id": a.pk,
         "item": a.item_id,
         "client_id": str(a.client_id),
-        "author": a.author.username if a.author_id else None,
+        "author": a.author.username if a.author is not None else None,
         "judge": None
         if judge is None
         else {
@@ -133,8 +133,8 @@ def annotation_to_dict(a: Annotation) -> dict[str, Any]:
         },
         "status": a.status,
         "version": a.version,
-        "taxonomy_version": a.taxonomy.version if a.taxonomy_id else None,
-        "rubric_version": a.rubric.version if a.rubric_id else None,
+        "taxonomy_version": a.taxonomy.version if a.taxonomy is not None else None,
+        "rubric_version": a.rubric.version if a.rubric is not None else None,
         "time_spent_ms": a.time_spent_ms,
         "metadata": a.metadata,
         "created_at": iso_datetime(a.created_at),
@@ -220,4 +220,4 @@ class ConflictOutputSerializer(serializers.Serializer):
 
 class ErrorOutputSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    errors = serializers.ListField(child=serializers.DictField(), required=False)
+    errors = serializers.ListField(child=serializers.DictField(), required=False)  # type: ignore[assignment]  # a declared field; SerializerMetaclass moves it off the class

@@ -35,7 +35,7 @@ class ItemOutputSerializer(serializers.Serializer):
     external_id = serializers.CharField()
     prompt = serializers.CharField()
     messages = serializers.ListField(child=serializers.DictField())
-    context = serializers.ListField(child=serializers.DictField())
+    context = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]  # a declared field; SerializerMetaclass moves it off the class
     metadata = serializers.DictField()
     is_gold = serializers.BooleanField()
     annotation_count = serializers.IntegerField()

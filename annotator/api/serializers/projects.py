@@ -123,7 +123,7 @@ class ErrorTypeSerializer(serializers.Serializer):
 
 
 class TaxonomyUpdateInputSerializer(serializers.Serializer):
-    error_types = ErrorTypeSerializer(many=True, max_length=200)
+    error_types = ErrorTypeSerializer(many=True, max_length=200)  # type: ignore[call-arg]  # stubs: many=True passes these to ListSerializer
 
 
 class TaxonomyOutputSerializer(serializers.Serializer):
@@ -152,7 +152,7 @@ def error_type_dict(et: ErrorType) -> dict[str, Any]:
 
 class RubricLevelSerializer(serializers.Serializer):
     value = serializers.IntegerField(min_value=-1000, max_value=1000)
-    label = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    label = serializers.CharField(max_length=120, required=False, allow_blank=True)  # type: ignore[assignment]  # a declared field; SerializerMetaclass moves it off the class
     description = serializers.CharField(required=False, allow_blank=True, max_length=MAX_COMMENT)
 
 
@@ -160,11 +160,11 @@ class RubricCriterionSerializer(serializers.Serializer):
     key = serializers.SlugField(max_length=64)
     name = serializers.CharField(max_length=120)
     description = serializers.CharField(required=False, allow_blank=True, max_length=MAX_COMMENT)
-    levels = RubricLevelSerializer(many=True, min_length=2, max_length=20)
+    levels = RubricLevelSerializer(many=True, min_length=2, max_length=20)  # type: ignore[call-arg]  # stubs: many=True passes these to ListSerializer
 
 
 class RubricUpdateInputSerializer(serializers.Serializer):
-    criteria = RubricCriterionSerializer(many=True, max_length=100)
+    criteria = RubricCriterionSerializer(many=True, max_length=100)  # type: ignore[call-arg]  # stubs: many=True passes these to ListSerializer
 
 
 class RubricOutputSerializer(serializers.Serializer):

@@ -102,7 +102,7 @@ class MissingInfoInputSerializer(serializers.Serializer):
 
 
 def _units(serializer: type[serializers.Serializer]) -> Any:
-    return serializer(many=True, required=False, max_length=MAX_UNITS)
+    return serializer(many=True, required=False, max_length=MAX_UNITS)  # type: ignore[call-arg]  # stubs: many=True passes these to ListSerializer
 
 
 class AnnotationUnitsInputSerializer(serializers.Serializer):
@@ -144,4 +144,4 @@ class AnnotationBulkEntryInputSerializer(AnnotationUnitsInputSerializer):
 
 class AnnotationBulkInputSerializer(serializers.Serializer):
     judge = serializers.IntegerField(min_value=1)
-    annotations = AnnotationBulkEntryInputSerializer(many=True, min_length=1, max_length=20_000)
+    annotations = AnnotationBulkEntryInputSerializer(many=True, min_length=1, max_length=20_000)  # type: ignore[call-arg]  # stubs: many=True passes these to ListSerializer

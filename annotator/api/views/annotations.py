@@ -126,6 +126,7 @@ class AnnotationViewSet(ProjectScopedViewSet):
     @extend_schema(parameters=ANNOTATION_FILTERS, responses=s.AnnotationOutputSerializer(many=True))
     def list(self, request: Request, project_id: int) -> Response:
         page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # DEFAULT_PAGINATION_CLASS is always set
         return self.get_paginated_response([_render(a) for a in page])
 
     @extend_schema(responses=s.AnnotationOutputSerializer)

@@ -74,6 +74,7 @@ class ItemViewSet(ProjectScopedViewSet):
     @extend_schema(parameters=ITEM_FILTERS, responses=s.ItemOutputSerializer(many=True))
     def list(self, request: Request, project_id: int) -> Response:
         page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # DEFAULT_PAGINATION_CLASS is always set
         rows = response_rows_by_item(item.pk for item in page)
         return self.get_paginated_response([s.item_to_dict(i, rows.get(i.pk, [])) for i in page])
 

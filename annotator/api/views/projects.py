@@ -5,8 +5,9 @@ Judges are served by the judges app (judges/api/).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django.contrib.auth.models import User
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -58,7 +59,8 @@ class ApiTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise PermissionDenied("Tokens are managed from a signed-in session, not with a token.")
 
     def get_queryset(self) -> Any:
-        return ApiToken.objects.filter(user=self.request.user).prefetch_related("projects")
+        user = cast(User, self.request.user)  # IsAuthenticated (a default permission) ran first
+        return ApiToken.objects.filter(user=user).prefetch_related("projects")
 
     @extend_schema(
         request=s.ApiTokenCreateInputSerializer, responses={201: s.ApiTokenCreatedOutputSerializer}
@@ -99,11 +101,8 @@ class ProjectViewSet(viewsets.GenericViewSet):
         return project_list_for_user(user=self.request.user, project_ids=self._token_projects())
 
     def _roles(self) -> dict[int, str]:
-        return dict(
-            ProjectMembership.objects.filter(user=self.request.user).values_list(
-                "project_id", "role"
-            )
-        )
+        user = cast(User, self.request.user)  # IsAuthenticated (a default permission) ran first
+        return dict(ProjectMembership.objects.filter(user=user).values_list("project_id", "role"))
 
     @extend_schema(responses=s.ProjectOutputSerializer(many=True))
     def list(self, request: Request) -> Response:
