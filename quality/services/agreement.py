@@ -179,7 +179,8 @@ def agreement_refresh_due() -> list[int]:
     for pk, changed, seen, last, after in rows:
         if seen is not None and changed <= seen:
             continue
-        if last is not None and now - last < timedelta(seconds=after or DEFAULT_AFTER_S):
+        debounce = DEFAULT_AFTER_S if after is None else after  # 0: at every beat tick
+        if last is not None and now - last < timedelta(seconds=debounce):
             continue
         due.append(pk)
     for pk in due:

@@ -25,7 +25,7 @@ from annotator.services.annotations import (
 )
 from core.agreement import krippendorff_alpha, weighted_kappa
 from quality.metrics import snapshot_series
-from quality.models import AgreementSnapshot, ConsistencyFlag, ItemAgreement
+from quality.models import AgreementSnapshot, ConsistencyFlag, ItemAgreement, QualitySettings
 from quality.selectors.agreement import agreement_history, agreement_overview, agreement_series
 from quality.services import agreement as agreement_service
 from quality.services.agreement import agreement_recompute, agreement_refresh_due
@@ -273,6 +273,18 @@ def test_refresh_due_enqueues_changed_projects_after_the_debounce(worked, monkey
     submit(worked["i2"], worked["ann2"])
     assert agreement_refresh_due() == []  # changed, but the snapshot is younger than 60 s
     AgreementSnapshot.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+    assert agreement_refresh_due() == [project.pk]
+
+
+@pytest.mark.django_db
+def test_refresh_due_with_no_debounce_recomputes_at_the_next_tick(worked, monkeypatch):
+    """recompute_after_s = 0 means no debounce (not the 60 s default)."""
+    monkeypatch.setattr(agreement_service.agreement_recompute_task, "delay", lambda pk: None)
+    project = worked["project"]
+    QualitySettings.objects.update_or_create(project=project, defaults={"recompute_after_s": 0})
+    agreement_recompute(project=project)
+    AgreementSnapshot.objects.update(created_at=timezone.now() - timedelta(seconds=1))
+    submit(worked["i2"], worked["ann2"])
     assert agreement_refresh_due() == [project.pk]
 
 
