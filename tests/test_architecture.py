@@ -156,11 +156,14 @@ def local_apps() -> tuple[str, ...]:
     ("package", "forbidden"),
     [
         ("core", tuple(app for app in local_apps() if app != "core")),
-        ("annotator", ("rewards",)),
+        ("annotator", ("rewards", "judges", "quality", "snapshots")),
+        ("rewards", ("judges", "quality")),
+        ("snapshots", ("judges", "quality", "rewards")),
     ],
 )
 def test_app_dependencies_point_one_way(package: str, forbidden: tuple[str, ...]) -> None:
-    """The shared kernel (core) imports no app; annotator never imports rewards (STYLE rule 7)."""
+    """The shared kernel (core) imports no app; annotator imports no other app (STYLE rule 7);
+    rewards builds on annotator and snapshots, and judges on rewards, never the other way."""
     assert "annotator" in local_apps()
     offending = [
         f"{where}: {module}"

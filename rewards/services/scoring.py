@@ -25,7 +25,6 @@ from annotator.models import Annotation, Item, Judge, SpanLabel, StepLabel
 from annotator.selectors.taxonomy import taxonomy_published_latest
 from annotator.services.annotations import annotation_bulk_create
 from core.segments import overlaps
-from judges.services.configs import judge_create
 from rewards.models import RewardModel, RewardModelVersion, ScoreJob, TriageEntry
 from rewards.services.execution import artifact_absolute
 from rewards.training.scoring import LoadedModel, count_tokens, load_model, score
@@ -105,9 +104,12 @@ def reward_model_judge(model: RewardModel) -> Judge:
     if model.judge_id is not None:
         return model.judge  # type: ignore[return-value]
     name = f"reward model: {model.name}"[:120]
-    # An identity without a judges-app configuration: the rewards app runs it, not a judge run.
-    judge = Judge.objects.filter(project=model.project, name=name).first() or judge_create(
-        project=model.project, name=name, kind=Judge.Kind.REWARD_MODEL, model_name=model.backbone
+    # An identity without a judges-app configuration: the rewards app runs it, not a judge
+    # run. Made here, not through judges' services: judges depends on rewards, not back.
+    judge, _ = Judge.objects.get_or_create(
+        project=model.project,
+        name=name,
+        defaults={"kind": Judge.Kind.REWARD_MODEL, "model_name": model.backbone[:200]},
     )
     RewardModel.objects.filter(pk=model.pk).update(judge=judge)
     model.judge = judge
