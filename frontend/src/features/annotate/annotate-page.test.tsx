@@ -7,6 +7,7 @@ import { cleanup, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { api } from "@/lib/api/client";
+import { type ApiOpts, annotationRecord, gate, irrelevantSpan, ok, PUBLISHED_TAXONOMIES, textItem } from "@/testing/fixtures";
 
 import { AnnotatePage } from "./annotate-page";
 
@@ -16,66 +17,40 @@ afterEach(() => {
   localStorage.clear();
 });
 
-const ok = (data: unknown) => Promise.resolve({ data, response: { ok: true, status: 200 } as Response });
-
 const TEXTS: Record<number, string> = { 1: "alpha beta gamma", 2: "delta epsilon zeta" };
 // Each item's saved draft: one span, at different offsets.
 const SPANS: Record<number, [number, number]> = { 1: [0, 5], 2: [6, 13] };
 
-function item(id: number) {
-  return {
-    id,
-    external_id: `x${id}`,
-    prompt: `Question ${id}?`,
-    messages: [],
-    context: [],
-    responses: [{ index: 0, kind: "text", text: TEXTS[id], model_name: "m", steps: [], image_url: "", image_width: null, image_height: null }],
-  };
-}
+const item = (id: number) => textItem(id, TEXTS[id]!);
 
 function draftOf(itemId: number) {
   const [start, end] = SPANS[itemId]!;
-  return {
+  return annotationRecord({
     id: 100 + itemId,
     item: itemId,
     client_id: `00000000-0000-4000-8000-00000000000${itemId}`,
     author: "anna",
-    judge: null,
     status: "draft",
-    version: 1,
-    time_spent_ms: 1000,
-    metadata: {},
-    created_at: "2026-01-01T00:00:00Z",
-    updated_at: "2026-01-01T00:00:00Z",
-    spans: [{ response: 0, start, end, error_type: "irrelevant", severity: null, comment: "", confidence: null }],
-    steps: [],
-    regions: [],
-    rubric_scores: [],
-    preferences: [],
-    critiques: [],
-    missing_info: [],
-  };
+    spans: [irrelevantSpan(start, end)],
+  });
 }
-
-type Opts = { params: { path: Record<string, number>; query?: Record<string, unknown> } };
 
 describe("AnnotatePage between items", () => {
   it("waits for the new item instead of starting on the previous one's data", async () => {
-    let releaseItem2: () => void = () => {};
-    const item2 = new Promise<void>((resolve) => (releaseItem2 = resolve));
+    const item2 = gate();
     const draftsAsked: number[] = [];
-    vi.spyOn(api, "GET").mockImplementation(((path: string, opts: Opts) => {
+    vi.spyOn(api, "GET").mockImplementation(((path: string, opts: ApiOpts) => {
       const q = opts.params.query ?? {};
       switch (path) {
         case "/api/v1/projects/{id}/":
           return ok({ id: 1, name: "P", role: "annotator", guidelines: "", overlap: 1 });
         case "/api/v1/projects/{project_id}/taxonomies/":
-          return ok([{ status: "published", version: 1, error_types: [{ key: "irrelevant", name: "Irrelevant", hotkey: "1", unit_kinds: ["span"] }] }]);
+          return ok(PUBLISHED_TAXONOMIES);
         case "/api/v1/projects/{project_id}/rubrics/":
           return ok([]);
         case "/api/v1/projects/{project_id}/items/{id}/": {
           const id = opts.params.path.id!;
-          return id === 2 ? item2.then(() => ok(item(2))) : ok(item(id));
+          return id === 2 ? item2.wait.then(() => ok(item(2))) : ok(item(id));
         }
         case "/api/v1/projects/{project_id}/annotations/":
           if (q.source === "machine") return ok({ results: [], next: null });
@@ -97,7 +72,7 @@ describe("AnnotatePage between items", () => {
     expect(screen.getByText("Loading…")).toBeTruthy();
     expect(draftsAsked).toEqual([1]);
 
-    releaseItem2();
+    item2.open();
     await waitFor(() => expect(screen.getByTestId("sync-status").textContent).toMatch(/^saved/));
     const li = screen.getByTestId("span-list").querySelector("li")!;
     expect([li.dataset.start, li.dataset.end]).toEqual(["6", "13"]);

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "@/app/app";
 import { api } from "@/lib/api/client";
 import { RouterProvider } from "@/lib/router";
+import { type ApiOpts, annotationRecord, type Gate, gate, irrelevantSpan, ok, PUBLISHED_TAXONOMIES, textItem } from "@/testing/fixtures";
 
 import { ReviewItemPage } from "./review-page";
 
@@ -19,47 +20,23 @@ afterEach(() => {
   window.history.replaceState(null, "", "/");
 });
 
-const ok = (data: unknown) => Promise.resolve({ data, response: { ok: true, status: 200 } as Response });
-
 const TEXTS: Record<number, string> = { 1: "alpha beta gamma", 2: "delta epsilon zeta" };
 // Each item's one submitted span, which the rule also proposes as its consensus.
 const SPANS: Record<number, [number, number]> = { 1: [0, 5], 2: [6, 13] };
 const SCORES: Record<number, number> = { 1: 0.25, 2: 0.75 };
 
-function item(id: number) {
-  return {
-    id,
-    external_id: `x${id}`,
-    prompt: `Question ${id}?`,
-    messages: [],
-    context: [],
-    responses: [{ index: 0, kind: "text", text: TEXTS[id], model_name: "m", steps: [], image_url: "", image_width: null, image_height: null }],
-  };
-}
-
-const span = (id: number) => ({ response: 0, start: SPANS[id]![0], end: SPANS[id]![1], error_type: "irrelevant", severity: null, comment: "", confidence: null });
+const item = (id: number) => textItem(id, TEXTS[id]!);
+const span = (id: number) => irrelevantSpan(SPANS[id]![0], SPANS[id]![1]);
 
 function annotationOf(id: number) {
-  return {
+  return annotationRecord({
     id: 10 + id,
     item: id,
     client_id: `00000000-0000-4000-8000-00000000001${id}`,
     author: `annotator${id}`,
-    judge: null,
     status: "submitted",
-    version: 1,
-    time_spent_ms: 1000,
-    metadata: {},
-    created_at: "2026-01-01T00:00:00Z",
-    updated_at: "2026-01-01T00:00:00Z",
     spans: [span(id)],
-    steps: [],
-    regions: [],
-    rubric_scores: [],
-    preferences: [],
-    critiques: [],
-    missing_info: [],
-  };
+  });
 }
 
 function reviewOf(id: number) {
@@ -74,26 +51,17 @@ function reviewOf(id: number) {
   };
 }
 
-type Opts = { params: { path: Record<string, number>; query?: Record<string, unknown> } };
-type Gate = { wait: Promise<void>; open: () => void };
-
-function gate(): Gate {
-  let open: () => void = () => {};
-  const wait = new Promise<void>((resolve) => (open = resolve));
-  return { wait, open };
-}
-
 /** Mock the API; item 2's item, annotations and review each wait for their own gate. */
 function mockApi() {
   const gates = { item: gate(), annotations: gate(), review: gate() };
   const held = (id: number, g: Gate, data: unknown) => (id === 2 ? g.wait.then(() => ok(data)) : ok(data));
-  vi.spyOn(api, "GET").mockImplementation(((path: string, opts: Opts) => {
+  vi.spyOn(api, "GET").mockImplementation(((path: string, opts: ApiOpts) => {
     const p = opts.params.path;
     switch (path) {
       case "/api/v1/projects/{id}/":
         return ok({ id: 1, name: "P", role: "reviewer", guidelines: "", overlap: 2 });
       case "/api/v1/projects/{project_id}/taxonomies/":
-        return ok([{ status: "published", version: 1, error_types: [{ key: "irrelevant", name: "Irrelevant", hotkey: "1", unit_kinds: ["span"] }] }]);
+        return ok(PUBLISHED_TAXONOMIES);
       case "/api/v1/projects/{project_id}/rubrics/":
         return ok([]);
       case "/api/v1/projects/{project_id}/quality/settings/":
