@@ -27,7 +27,7 @@ from annotator.api.serializers import (
     ItemOutputSerializer,
 )
 from annotator.models import Annotation
-from annotator.selectors.items import item_list
+from annotator.selectors.items import item_get
 from annotator.services.units import UNIT_FIELDS
 from quality.api import serializers as s
 from quality.models import ConsistencyFlag, GoldLabel
@@ -83,7 +83,7 @@ class ReviewViewSet(ProjectScopedViewSet):
     pagination_class = None
 
     def _item(self, item_id: int) -> Any:
-        return get_object_or_404(item_list(project=self.project), pk=item_id)
+        return item_get(project=self.project, item_id=item_id)
 
     @extend_schema(
         parameters=[
@@ -130,7 +130,7 @@ class ReviewViewSet(ProjectScopedViewSet):
         item = review_item_next(project=self.project, reviewer=request.user)
         if item is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        item = item_list(project=self.project).get(pk=item.pk)
+        item = item_get(project=self.project, item_id=item.pk)
         return Response({"item": ItemOutputSerializer(item).data})
 
     @extend_schema(responses={200: s.ItemReviewOutputSerializer, **ERRORS})
@@ -183,7 +183,7 @@ class GoldViewSet(ProjectScopedViewSet):
         self.require_role()
         data = s.GoldInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        item = get_object_or_404(item_list(project=self.project), pk=data.validated_data["item"])
+        item = item_get(project=self.project, item_id=data.validated_data["item"])
         annotation = Annotation.objects.filter(
             project=self.project, pk=data.validated_data["annotation"]
         ).first()
