@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.db import connection
 from django.utils import timezone
 
 from annotator.models import Annotation, Judge
@@ -31,6 +30,7 @@ from quality.services import agreement as agreement_service
 from quality.services.agreement import agreement_recompute, agreement_refresh_due
 from quality.services.gold import gold_accuracy, gold_label_set
 from quality.services.settings import quality_settings_update
+from tests.concurrency import run_together
 from tests.quality.conftest import span, submit
 
 
@@ -319,23 +319,7 @@ def test_concurrent_recomputations_store_one_snapshot(worked, monkeypatch):
         return result
 
     monkeypatch.setattr(agreement_service, "agreement_report", both_compute_first)
-    results: list[Any] = []
-    errors: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            results.append(agreement_recompute(project=worked["project"]))
-        except BaseException as exc:  # re-raised in the main thread
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    results = run_together(lambda: agreement_recompute(project=worked["project"]), [(), ()])
     assert sorted(r is None for r in results) == [False, True]
     assert AgreementSnapshot.objects.count() == 1
     assert list(ItemAgreement.objects.values_list("item_id", flat=True)) == [worked["i1"].pk]

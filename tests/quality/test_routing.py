@@ -3,12 +3,10 @@ and the review queue: lowest agreement first, leased to one reviewer at a time."
 
 from __future__ import annotations
 
-import threading
 import uuid
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from annotator.models import Annotation, Assignment, Item
 from annotator.services.annotations import annotation_create
@@ -22,6 +20,7 @@ from quality.services.routing import (
     review_queue,
 )
 from quality.services.settings import quality_settings_update
+from tests.concurrency import run_together
 from tests.factories import make_item, make_project, make_user
 from tests.quality.conftest import submit
 
@@ -102,25 +101,10 @@ def test_concurrent_annotators_get_gold_on_schedule_and_never_exceed_overlap() -
     Item.objects.filter(pk__in=[g.pk for g in golds]).update(is_gold=True)
     quality_settings_update(project=project, values={"gold_rate": 0.3})
     users = [make_user(f"u{i}") for i in range(8)]
-    barrier = threading.Barrier(len(users))
-    sequences: dict[int, list[int]] = {}
-    errors: list[BaseException] = []
-
-    def worker(user: Any) -> None:
-        try:
-            barrier.wait()
-            sequences[user.pk] = [i.pk for i in work_through(project, user)]
-        except BaseException as exc:  # re-raised in the main thread
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(u,)) for u in users]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    picked = run_together(
+        lambda user: [i.pk for i in work_through(project, user)], [(u,) for u in users]
+    )
+    sequences = {user.pk: seq for user, seq in zip(users, picked, strict=True)}
     gold_ids = {g.pk for g in golds}
     regular_picks = [pk for seq in sequences.values() for pk in seq if pk not in gold_ids]
     assert sorted(regular_picks) == sorted(r.pk for r in regular for _ in range(2))
@@ -200,26 +184,13 @@ def test_concurrent_reviewers_never_lease_the_same_item() -> None:
     for item in items:
         for user in annotators:
             submit(item, user)
-    barrier = threading.Barrier(len(reviewers))
-    got: dict[str, int | None] = {}
-    errors: list[BaseException] = []
 
-    def worker(reviewer: Any) -> None:
-        try:
-            barrier.wait()
-            item = review_item_next(project=project, reviewer=reviewer)
-            got[reviewer.username] = item.pk if item else None
-        except BaseException as exc:  # re-raised in the main thread
-            errors.append(exc)
-        finally:
-            connection.close()
+    def lease(reviewer: Any) -> int | None:
+        item = review_item_next(project=project, reviewer=reviewer)
+        return item.pk if item else None
 
-    threads = [threading.Thread(target=worker, args=(r,)) for r in reviewers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    leases = run_together(lease, [(r,) for r in reviewers])
+    got = dict(zip((r.username for r in reviewers), leases, strict=True))
     leased = [pk for pk in got.values() if pk is not None]
     assert sorted(leased) == sorted(i.pk for i in items)
     assert list(got.values()).count(None) == 2

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from annotator.models import Assignment
@@ -18,6 +16,7 @@ from annotator.services.assignments import (
     assignment_release,
     item_next_for_annotator,
 )
+from tests.concurrency import run_together
 from tests.factories import make_item, make_project, make_user
 
 
@@ -83,28 +82,13 @@ def test_concurrent_annotators_never_exceed_overlap(overlap: int) -> None:
     project = make_project(admin=admin, overlap=overlap)
     items = [make_item(project, f"i{i}") for i in range(5)]
     users = [make_user(f"u{i}") for i in range(16)]
-    barrier = threading.Barrier(len(users))
-    results: dict[int, Any] = {}
-    errors: list[BaseException] = []
 
-    def worker(user: Any) -> None:
-        try:
-            barrier.wait()
-            item, _ = item_next_for_annotator(project=project, user=user)
-            results[user.pk] = item.pk if item else None
-        except BaseException as exc:  # collected and re-raised in the main thread
-            errors.append(exc)
-        finally:
-            connection.close()
+    def lease(user: Any) -> int | None:
+        item, _ = item_next_for_annotator(project=project, user=user)
+        return item.pk if item else None
 
-    threads = [threading.Thread(target=worker, args=(u,)) for u in users]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
     per_item: dict[int, int] = {}
-    for item_id in results.values():
+    for item_id in run_together(lease, [(u,) for u in users]):
         if item_id is not None:
             per_item[item_id] = per_item.get(item_id, 0) + 1
     assert all(count <= overlap for count in per_item.values()), per_item
