@@ -154,6 +154,14 @@ def fold_of(record: dict[str, Any], k: int) -> int:
     return int(digest[:8], 16) % k
 
 
+def in_share(record: dict[str, Any], share: float) -> bool:
+    """Nested subsets of the training items for a learning curve: an item kept at a share is
+    kept at every larger one (a third hash of the external id, apart from folds and the
+    validation part)."""
+    digest = hashlib.sha256(("share|" + record["item"]["external_id"]).encode()).hexdigest()
+    return int(digest[:8], 16) / 0x100000000 < share
+
+
 def base_config(mode: str, args: argparse.Namespace) -> TrainConfig:
     # The test fold plays the held-out items (eval_fraction 0: every other item is a training
     # item); the validation part is the training code's own carve-out (validation_fraction,
@@ -199,7 +207,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, list[dict[str, float]]] = {c.name: [] for c in categories}
     timings = []
     for fold in folds:
-        train_records = [r for r in records if fold_of(r, args.folds) != fold]
+        train_records = [
+            r for r in records if fold_of(r, args.folds) != fold and in_share(r, args.train_share)
+        ]
         test_records = [r for r in records if fold_of(r, args.folds) == fold]
         for category in categories:
             settings = {**CATEGORY_SETTINGS[category.name], **json.loads(args.set or "{}")}
@@ -228,6 +238,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             )
     return {
         "mode": args.mode,
+        "train_share": args.train_share,
         "folds": args.folds,
         "evaluated_folds": folds,
         "results": results,
@@ -286,6 +297,13 @@ def main() -> None:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="lexical features per segment beside the backbone's (rewards.training.lexical)",
+    )
+    parser.add_argument(
+        "--train-share",
+        type=float,
+        default=1.0,
+        help="train on this share of each fold's training items (nested subsets: a learning "
+        "curve); the test folds stay whole",
     )
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()

@@ -75,7 +75,7 @@ class TokenLabelCollator:
         batch["targets"] = targets
         batch["target_mask"] = _pad([[1] * len(e.targets) for e in examples], 0).bool()
         if examples[0].extra is not None:
-            width = len(SEGMENT_FEATURES)
+            width = next((len(e.extra[0]) for e in examples if e.extra), len(SEGMENT_FEATURES))
             batch["extra"] = _pad_features(
                 [torch.tensor(e.extra, dtype=torch.float).reshape(-1, width) for e in examples]
             )

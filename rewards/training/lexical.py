@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
 from core.records import Passage
@@ -32,8 +32,17 @@ SEGMENT_FEATURES = (
     "question_overlap",  # share of its content words that the question holds
     "repeated",  # share of its content words already in earlier segments
     "position",  # 0 for the first segment … 1 for the last
+    # Facts recombined: each word is in the passages, but not together (appended last, so a
+    # model trained on the first ten columns still scores; see ``scoring``).
+    "unpaired_words",  # share of pairs of its passage words no passage sentence holds together
+    "unpaired_words_by_passage",  # the same, no passage
+    "unpaired_names",  # the same for pairs of its names and numbers, no sentence
+    "unpaired_names_by_passage",  # the same, no passage
+    "cover_sentences",  # passage sentences a greedy cover of its passage words takes, / COVER_CAP
+    "best_sentence_bigrams",  # most of its word pairs that one passage sentence holds
 )
 NOVEL_CAP = 10
+COVER_CAP = 6
 _TOKENS = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -64,6 +73,56 @@ def _covered(tokens: set[str], known: set[str]) -> float:
     return len(tokens & known) / len(tokens) if tokens else 0.0
 
 
+def _index(groups: Sequence[set[str]]) -> dict[str, set[int]]:
+    """Word → the groups (sentences or passages) that hold it."""
+    index: dict[str, set[int]] = {}
+    for n, words in enumerate(groups):
+        for w in words:
+            index.setdefault(w, set()).add(n)
+    return index
+
+
+def _unpaired(words: set[str], index: Mapping[str, set[int]]) -> float:
+    """Share of the pairs of ``words`` (each in some group) that no group holds together."""
+    pairs = list(itertools.combinations(sorted(words), 2))
+    if not pairs:
+        return 0.0
+    return sum(not (index[a] & index[b]) for a, b in pairs) / len(pairs)
+
+
+def _cover(words: set[str], sentences: Sequence[set[str]]) -> int:
+    """How many sentences a greedy cover of ``words`` takes (at most ``COVER_CAP``)."""
+    left, taken = set(words), 0
+    while left and taken < COVER_CAP:
+        best = max(sentences, key=lambda sentence: len(left & sentence))
+        left -= best
+        taken += 1
+    return taken
+
+
+def _recombination_columns(
+    segment: str,
+    words: set[str],
+    sentences: Sequence[set[str]],
+    by_sentence: Mapping[str, set[int]],
+    by_passage: Mapping[str, set[int]],
+    sentence_bigrams: Sequence[set[tuple[str, str]]],
+) -> list[float]:
+    grounded = {w for w in words if w in by_sentence}
+    names = {
+        w.lower() for w in _TOKENS.findall(segment) if w[0].isupper() or w.isdigit()
+    } & grounded
+    pairs = bigrams(segment)
+    return [
+        _unpaired(grounded, by_sentence),
+        _unpaired(grounded, by_passage),
+        _unpaired(names, by_sentence),
+        _unpaired(names, by_passage),
+        _cover(grounded, sentences) / COVER_CAP,
+        max((len(pairs & b) / len(pairs) for b in sentence_bigrams), default=0.0) if pairs else 0.0,
+    ]
+
+
 def segment_features(
     text: str,
     segments: Sequence[tuple[int, int]],
@@ -72,8 +131,12 @@ def segment_features(
     passages: Sequence[Passage] = (),
 ) -> list[list[float]]:
     """One row of ``SEGMENT_FEATURES`` per segment (character offsets into ``text``)."""
-    texts = [s for p in passages for s in [str(p.get("title", "")), *(p.get("sentences") or [])]]
+    by_passage_texts = [[str(p.get("title", "")), *(p.get("sentences") or [])] for p in passages]
+    texts = [s for group in by_passage_texts for s in group]
     sentences = [content_words(s) for s in texts]
+    by_sentence = _index(sentences)
+    by_passage = _index([set().union(*map(content_words, group)) for group in by_passage_texts])
+    sentence_bigrams = [bigrams(s) for s in texts]
     known = set().union(*sentences) if sentences else set()
     known_bigrams = set().union(*map(bigrams, texts)) if texts else set()
     has_passages = float(bool(known))
@@ -89,7 +152,11 @@ def segment_features(
             w.lower() for w in _TOKENS.findall(segment) if w[0].isupper() and len(w) > 1
         } - STOPWORDS
         passage_columns = [0.0] * 6
+        recombination = [0.0] * 6
         if known:
+            recombination = _recombination_columns(
+                segment, words, sentences, by_sentence, by_passage, sentence_bigrams
+            )
             passage_columns = [
                 _novel(words, known),
                 _novel(numbers, known),
@@ -105,6 +172,7 @@ def segment_features(
                 _covered(words, question),
                 _covered(words, seen),
                 k / last,
+                *recombination,
             ]
         )
         seen |= words

@@ -193,6 +193,11 @@ def _predict(
     loaded: LoadedModel, examples: Sequence[Example], model: torch.nn.Module | None = None
 ) -> list[Any]:
     """``loaded``'s predictions (or ``model``'s, run with ``loaded``'s settings)."""
+    if width := loaded.meta.get("segment_features", 0):
+        # A model trained before lexical columns were appended reads its first ``width``.
+        for example in examples:
+            if example.extra is not None:
+                example.extra = [row[:width] for row in example.extra]
     return predict(
         model if model is not None else loaded.model,
         examples,

@@ -3,12 +3,14 @@ features, and a tiny run that stores and uses both."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 
 from rewards.training.collate import TokenLabelCollator
 from rewards.training.config import SpanCategory, TrainConfig
@@ -90,6 +92,9 @@ def test_segment_features_count_words_missing_from_the_passages() -> None:
         pytest.approx(1 / 3),  # hosted
         0.0,
         0.0,
+        *[0.0, 0.0, 0.0, 0.0],  # every pair of its words shares the passage sentence
+        pytest.approx(1 / 6),  # one sentence covers it
+        0.5,  # (paris, hosted), (in, 1900) of its 4 bigrams in that sentence
     ]
     assert rows[1] == [
         0.5,  # lyon, 1924 of paris, hosted, lyon, 1924
@@ -102,12 +107,40 @@ def test_segment_features_count_words_missing_from_the_passages() -> None:
         0.5,  # hosted, 1924
         0.5,  # paris, hosted
         1.0,
+        *[0.0, 0.0, 0.0, 0.0],  # paris and hosted are together; lyon and 1924 in no passage
+        pytest.approx(1 / 6),
+        0.25,  # (paris, hosted)
     ]
+
+
+def test_segment_features_see_facts_recombined_across_passages() -> None:
+    passages = [
+        {"title": "Bloom", "sentences": ["Bloom was released by Troye Sivan in 2018."]},
+        {"title": "Dance to This", "sentences": ["Ariana Grande sang on Dance to This."]},
+    ]
+    text = "Ariana Grande released Bloom in 2018. Bloom was released in 2018."
+    rows = segment_features(text, [(0, 37), (38, 65)], passages=passages)
+    recombined, faithful = (row[len(SEGMENT_FEATURES) - 6 :] for row in rows)
+    # Every word is in a passage (the first columns see nothing wrong) ...
+    assert rows[0][:3] == [0.0, 0.0, 0.0]
+    # ... but of the 10 pairs of ariana, grande, released, bloom, 2018 only (ariana, grande),
+    # (bloom, released), (bloom, 2018) and (released, 2018) share a sentence or a passage; of
+    # the 6 pairs of its names and numbers, (ariana, grande) and (bloom, 2018).
+    assert recombined == [
+        pytest.approx(0.6),
+        pytest.approx(0.6),
+        pytest.approx(4 / 6),
+        pytest.approx(4 / 6),
+        pytest.approx(2 / 6),  # two sentences cover its words
+        pytest.approx(0.2),  # (in, 2018) or (ariana, grande): 1 of its 5 bigrams
+    ]
+    # (bloom, was), (was, released), (in, 2018) of its 4 bigrams are in the first sentence.
+    assert faithful == [0.0, 0.0, 0.0, 0.0, pytest.approx(1 / 6), pytest.approx(0.75)]
 
 
 def test_segment_features_without_passages_leave_the_passage_columns_at_zero() -> None:
     rows = segment_features("Cats sleep. Cats sleep.", [(0, 11), (12, 23)])
-    assert rows == [[0.0] * 10, [0.0] * 8 + [1.0, 1.0]]  # repeated; position
+    assert rows == [[0.0] * 16, [0.0] * 8 + [1.0, 1.0] + [0.0] * 6]  # repeated; position
     assert segment_features("", []) == []
 
 
@@ -148,6 +181,47 @@ def test_a_run_stores_tuned_thresholds_and_scores_with_lexical_features(
     cut = loaded.thresholds["relevance"]
     for segment in out["categories"][0]["segments"]:
         assert segment["reward"] == (-1 if segment["error_probability"] > cut else 1)
+    assert evaluate(loaded, span_records(16))["examples"] > 0
+
+
+def test_a_model_trained_before_columns_were_appended_reads_its_first_columns(
+    tiny_backbone: Path, tmp_path: Path
+) -> None:
+    config = tiny_config(tiny_backbone, segment_features=True)
+    folder = train(config, span_records(16), tmp_path).model_dir
+    head_file = Path(folder) / "head.safetensors"
+    old = 10  # the columns before the recombination ones
+    # The new columns weigh nothing: the model with all of them and the one that only
+    # knows the first ten must give the same probabilities.
+    weights = load_file(str(head_file))
+    # The MLP's input layer (backbone features, then the lexical ones) and the wide layer.
+    reading = [n for n in weights if re.fullmatch(r"(heads\.\d+\.0|wide\.\d+)\.weight", n)]
+    assert len(reading) == 4  # two categories
+    for name in reading:
+        weights[name][:, weights[name].shape[-1] - len(SEGMENT_FEATURES) + old :] = 0
+    save_file(weights, str(head_file))
+    text = "the cat sat on the mat. the band played in paris."
+    inputs = [{"prompt": "when?", "text": text, "context": [{"title": "Paris", "sentences": [
+        "The band played in Rome.", "The cat sat."]}]}]  # fmt: skip
+    expected = score(load_model(folder), inputs)
+
+    for name in reading:
+        keep = weights[name].shape[-1] - len(SEGMENT_FEATURES) + old
+        weights[name] = weights[name][:, :keep].clone()
+    save_file(weights, str(head_file))
+    meta_file = Path(folder) / "reward_model.json"
+    meta = json.loads(meta_file.read_text())
+    meta_file.write_text(json.dumps({**meta, "segment_features": old}))
+
+    loaded = load_model(folder)
+    assert loaded.model.head.wide_features == old
+    actual = score(loaded, inputs)
+
+    def probabilities(out: list[dict[str, Any]]) -> list[float]:
+        return [s["error_probability"] for c in out[0]["categories"] for s in c["segments"]]
+
+    assert len(probabilities(actual)) == 4  # two segments, two categories
+    assert probabilities(actual) == pytest.approx(probabilities(expected), abs=1e-5)
     assert evaluate(loaded, span_records(16))["examples"] > 0
 
 

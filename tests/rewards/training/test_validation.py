@@ -127,7 +127,9 @@ def test_validation_items_select_and_held_out_items_only_measure(
     # (cached features at training, the backbone here: probabilities agree to ~1e-4)
     assert loaded.thresholds == pytest.approx(expected, abs=1e-3)
     # ... and the held-out metrics (activation's figure) are measured at them, afterwards.
-    held_out = evaluate(loaded, records)
+    # (read from the run's feature cache as the training did: through the backbone, a
+    # probability within ~1e-4 of a threshold could land on its other side)
+    held_out = evaluate(loaded, records, feature_cache_dir=tmp_path / "features")
     assert held_out["examples"] == result.eval_examples
     assert result.eval_metrics["primary"] == pytest.approx(held_out["primary"], abs=1e-6)
 
