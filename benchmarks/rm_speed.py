@@ -5,11 +5,12 @@ latency with the fast refresh, and scoring tokens/s. Same data, backbone and mac
 1. **Training throughput** (full fine-tuning, span kind, the relevance category of
    QA-FEEDBACK: question + response with a separator after each sub-sentence, MiniLM-L6).
    Our loop (``rewards.training.loop.train``: length-grouped batches, dynamic padding, bf16
-   autocast where the CPU has AMX/AVX512-BF16) against ``transformers.Trainer`` training
+   autocast where the CPU has AMX/AVX512-BF16, no attention dropout so that PyTorch's fused
+   attention kernel runs) against ``transformers.Trainer`` training
    ``BertForTokenClassification`` on the very same token ids and separator labels (the rest
    -100), with ``DataCollatorForTokenClassification`` (dynamic padding). Two Trainer
    settings: *plain* (its defaults: fp32, random batches) and *tuned* (``bf16=True``,
-   ``group_by_length=True``). Tokens/s counts real (non-padding) tokens over the steady-state
+   ``group_by_length=True``, attention dropout 0 like ours). Tokens/s counts real (non-padding) tokens over the steady-state
    steps (the first ``--warmup`` steps are excluded from every side). Runs alternate (ours,
    Trainer plain, Trainer tuned, and again) and the median is reported.
 2. **Label-to-active-model latency** (fast refresh, in-process through the Django services on
@@ -115,8 +116,10 @@ def trainer_baseline(records: list[Any], steps: int, batch: int, warmup: int, tu
         rows.append(
             {"input_ids": e.input_ids, "attention_mask": [1] * len(e.input_ids), "labels": labels}
         )
+    # Tuned also drops attention dropout, as our loop does (``TrainConfig.attention_dropout``).
+    extra = {"attention_probs_dropout_prob": 0.0} if tuned else {}
     model = BertForTokenClassification.from_pretrained(
-        str(backbone), num_labels=2, local_files_only=True
+        str(backbone), num_labels=2, local_files_only=True, **extra
     )
     marks: list[float] = []
     seen: list[int] = []

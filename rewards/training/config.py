@@ -12,6 +12,11 @@ Defaults that differ from Hugging Face (STYLE rule 38):
 - ``group_by_length=True``: batches of similar length, so dynamic padding wastes little.
 - ``learning_rate=5e-5`` for full fine-tuning but ``1e-3`` in fast mode (only a head trains).
 - ``warmup_ratio=0.1`` (HF: 0).
+- ``attention_dropout=0.0`` (BERT-family checkpoints: 0.1): with dropout on the attention
+  probabilities, PyTorch's scaled-dot-product attention leaves its fused CPU kernel for the
+  plain one; without it a full fine-tuning step of MiniLM is ~2x faster on a 2-core CPU
+  (``benchmarks/README.md``). ``None`` keeps the checkpoint's own. Fast mode never uses it
+  (the backbone is frozen, in eval mode).
 - ``load_best_model_at_end=None`` (HF: False) means *auto*, as do ``tune_threshold`` and
   ``segment_features``: on for span models in fast mode (the product's refresh), off
   otherwise. The best epoch and the thresholds are chosen on a validation part of the
@@ -103,6 +108,7 @@ class TrainConfig:
     head_hidden_size: int = 0  # 0: a linear head; > 0: one hidden layer (fast mode: 256)
     feature_layers: int = 0  # concatenate the last N hidden layers; 0: 1 full, 4 fast
     classifier_dropout: float = 0.1
+    attention_dropout: float | None = 0.0  # None: the checkpoint's own (see module docstring)
     # --- data ---
     eval_fraction: float = 0.2  # held-out items, chosen by a hash of external_id
     categories: tuple[SpanCategory, ...] = FGRLHF_CATEGORIES
@@ -238,6 +244,11 @@ class TrainConfig:
             (0 <= self.num_threads <= 256, "num_threads", "Must be 0..256."),
             (0 <= self.head_hidden_size <= 8192, "head_hidden_size", "Must be 0..8192."),
             (0 <= self.classifier_dropout < 1, "classifier_dropout", "Must be in [0, 1)."),
+            (
+                self.attention_dropout is None or 0 <= self.attention_dropout < 1,
+                "attention_dropout",
+                "Must be null or in [0, 1).",
+            ),
             (0 <= self.eval_fraction < 1, "eval_fraction", "Must be in [0, 1)."),
             (0 <= self.validation_fraction < 1, "validation_fraction", "Must be in [0, 1)."),
             (
@@ -315,7 +326,7 @@ def _categories(value: Any) -> tuple[SpanCategory, ...]:
 
 def _scalar(name: str, default: Any, value: Any) -> Any:
     if value is None:
-        if name in ("learning_rate", *AUTO_BOOLEANS):
+        if name in ("learning_rate", "attention_dropout", *AUTO_BOOLEANS):
             return None
         raise ConfigError(name, "Must not be null.")
     if isinstance(default, bool) or name in AUTO_BOOLEANS:

@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 from torch import nn
-from transformers import AutoModel, AutoTokenizer
+from transformers import AutoConfig, AutoModel, AutoTokenizer
 
 from .collate import Batch
 
@@ -160,11 +160,23 @@ def logits_from(
     return out.squeeze(-1) if kind == "preference" else out
 
 
-def load_backbone(path: str | Path, *, dtype: torch.dtype | None = None) -> Any:
+# What checkpoints call the dropout on attention probabilities (BERT family; DistilBERT).
+ATTENTION_DROPOUT_NAMES = ("attention_probs_dropout_prob", "attention_dropout")
+
+
+def load_backbone(
+    path: str | Path, *, dtype: torch.dtype | None = None, attention_dropout: float | None = None
+) -> Any:
     """A local ``AutoModel`` from safetensors only (``use_safetensors=True`` refuses a
-    pickled ``pytorch_model.bin``); never downloads."""
+    pickled ``pytorch_model.bin``); never downloads. ``attention_dropout`` replaces the
+    checkpoint's dropout on attention probabilities (``TrainConfig.attention_dropout``)."""
+    config = AutoConfig.from_pretrained(str(path), local_files_only=True)
+    if attention_dropout is not None:
+        for name in ATTENTION_DROPOUT_NAMES:
+            if hasattr(config, name):
+                setattr(config, name, attention_dropout)
     return AutoModel.from_pretrained(
-        str(path), local_files_only=True, use_safetensors=True, dtype=dtype
+        str(path), config=config, local_files_only=True, use_safetensors=True, dtype=dtype
     )
 
 

@@ -261,7 +261,7 @@ def setup(
     if selection:
         on_step(StepInfo("setup", 0, 0, 0.0, message=selection_message(selection)))
     device, dtype = runtime(config)
-    backbone = load_backbone(backbone_dir)
+    backbone = load_backbone(backbone_dir, attention_dropout=config.attention_dropout)
     # At most every hidden state the backbone has (its layers plus the embeddings).
     layers = min(config.effective_feature_layers, int(backbone.config.num_hidden_layers) + 1)
     head = GroupedHead(

@@ -3,6 +3,7 @@ checkpoints that refuse pickles, scoring."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import torch
 from safetensors.torch import load_file
 
 from rewards.training.checkpoint import UnsafeCheckpoint, load_checkpoint
-from rewards.training.config import FGRLHF_CATEGORIES, SpanCategory, TrainConfig
+from rewards.training.config import FGRLHF_CATEGORIES, ConfigError, SpanCategory, TrainConfig
 from rewards.training.loop import StepInfo, train
 from rewards.training.scoring import evaluate, load_model, score
 from tests.rewards.helpers import annotation, record, span_records
@@ -86,6 +87,26 @@ def test_every_kind_trains_in_both_modes(
     else:
         assert not (result.model_dir / "backbone").exists()
         assert result.feature_stats["computed"] > 0
+
+
+def test_full_fine_tuning_drops_attention_dropout_unless_told(
+    tiny_backbone: Path, tmp_path: Path
+) -> None:
+    def dropout(folder: Path) -> float:
+        return json.loads((folder / "config.json").read_text())["attention_probs_dropout_prob"]
+
+    checkpoint = dropout(tiny_backbone)
+    assert checkpoint > 0
+    # The default 0.0 lets PyTorch's fused attention kernel run (TrainConfig.attention_dropout).
+    result = train(config(tiny_backbone, "span", "full"), records_for("span"), tmp_path / "a")
+    assert dropout(result.model_dir / "backbone") == 0.0
+    kept = config(tiny_backbone, "span", "full").replace(attention_dropout=None)
+    result = train(kept, records_for("span"), tmp_path / "b")
+    assert dropout(result.model_dir / "backbone") == checkpoint
+    assert TrainConfig.from_dict({"attention_dropout": None}).attention_dropout is None
+    assert TrainConfig.from_dict({"attention_dropout": 0.2}).attention_dropout == 0.2
+    with pytest.raises(ConfigError, match="attention_dropout: Must be null or in"):
+        TrainConfig.from_dict({"attention_dropout": 1})
 
 
 def test_a_fast_refresh_reuses_cached_features_and_learns(
