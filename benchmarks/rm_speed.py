@@ -10,8 +10,9 @@ latency with the fast refresh, and scoring tokens/s. Same data, backbone and mac
    ``BertForTokenClassification`` on the very same token ids and separator labels (the rest
    -100), with ``DataCollatorForTokenClassification`` (dynamic padding). Two Trainer
    settings: *plain* (its defaults: fp32, random batches) and *tuned* (``bf16=True``,
-   ``group_by_length=True``, attention dropout 0 like ours). Tokens/s counts real (non-padding) tokens over the steady-state
-   steps (the first ``--warmup`` steps are excluded from every side). Runs alternate (ours,
+   ``group_by_length=True``, attention dropout 0 like ours). Tokens/s counts real
+   (non-padding) tokens over the steady-state steps (the first ``--warmup`` steps are
+   excluded from every side). Runs alternate (ours,
    Trainer plain, Trainer tuned, and again) and the median is reported.
 2. **Label-to-active-model latency** (fast refresh, in-process through the Django services on
    a temporary SQLite database): 1,000 items × 2 categories = 2,000 training examples
