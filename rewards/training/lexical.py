@@ -43,6 +43,7 @@ SEGMENT_FEATURES = (
 )
 NOVEL_CAP = 10
 COVER_CAP = 6
+PAIR_CAP = 48  # words paired per segment (48 words: 1,128 pairs), so a run-on text stays cheap
 _TOKENS = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -83,8 +84,9 @@ def _index(groups: Sequence[set[str]]) -> dict[str, set[int]]:
 
 
 def _unpaired(words: set[str], index: Mapping[str, set[int]]) -> float:
-    """Share of the pairs of ``words`` (each in some group) that no group holds together."""
-    pairs = list(itertools.combinations(sorted(words), 2))
+    """Share of the pairs of ``words`` (each in some group) that no group holds together;
+    the first ``PAIR_CAP`` words in alphabetical order."""
+    pairs = list(itertools.combinations(sorted(words)[:PAIR_CAP], 2))
     if not pairs:
         return 0.0
     return sum(not (index[a] & index[b]) for a, b in pairs) / len(pairs)

@@ -16,7 +16,12 @@ from rewards.training.collate import TokenLabelCollator
 from rewards.training.config import SpanCategory, TrainConfig
 from rewards.training.data import Example, LabelSpace, span_extra
 from rewards.training.heads import FeatureRewardModel, GroupedHead
-from rewards.training.lexical import SEGMENT_FEATURES, content_words, segment_features
+from rewards.training.lexical import (
+    PAIR_CAP,
+    SEGMENT_FEATURES,
+    content_words,
+    segment_features,
+)
 from rewards.training.loop import init_wide, train
 from rewards.training.metrics import best_threshold, span_metrics, tune_thresholds
 from rewards.training.scoring import evaluate, load_model, score
@@ -136,6 +141,18 @@ def test_segment_features_see_facts_recombined_across_passages() -> None:
     ]
     # (bloom, was), (was, released), (in, 2018) of its 4 bigrams are in the first sentence.
     assert faithful == [0.0, 0.0, 0.0, 0.0, pytest.approx(1 / 6), pytest.approx(0.75)]
+
+
+def test_a_run_on_segment_pairs_only_its_first_words() -> None:
+    # 48 words that share a sentence, then 12 ("zz…", last alphabetically) in another one:
+    # only the first PAIR_CAP words are paired, so no pair is missing.
+    together = [f"aa{n:02d}" for n in range(PAIR_CAP)]
+    apart = [f"zz{n:02d}" for n in range(12)]
+    passages = [{"title": "", "sentences": [" ".join(together), " ".join(apart)]}]
+    text = " ".join(together + apart)
+    [row] = segment_features(text, [(0, len(text))], passages=passages)
+    assert row[SEGMENT_FEATURES.index("unpaired_words")] == 0.0
+    assert row[SEGMENT_FEATURES.index("cover_sentences")] == pytest.approx(2 / 6)
 
 
 def test_segment_features_without_passages_leave_the_passage_columns_at_zero() -> None:
