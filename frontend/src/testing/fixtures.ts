@@ -2,6 +2,8 @@
  * API payloads and helpers shared by page tests that mock `api.GET`.
  */
 
+import { emptyUnits } from "@/features/annotate/units";
+
 /** What `api.GET` resolves to for a 200 answer. */
 export const ok = (data: unknown) => Promise.resolve({ data, response: { ok: true, status: 200 } as Response });
 
@@ -54,13 +56,7 @@ export function annotationRecord(fields: { id: number; item: number; client_id: 
     metadata: {},
     created_at: "2026-01-01T00:00:00Z",
     updated_at: "2026-01-01T00:00:00Z",
-    spans: [],
-    steps: [],
-    regions: [],
-    rubric_scores: [],
-    preferences: [],
-    critiques: [],
-    missing_info: [],
+    ...emptyUnits(),
     ...fields,
   };
 }
