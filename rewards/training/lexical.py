@@ -103,18 +103,18 @@ def _cover(words: set[str], sentences: Sequence[set[str]]) -> int:
 
 
 def _recombination_columns(
-    segment: str,
     words: set[str],
+    names: set[str],
+    pairs: set[tuple[str, str]],
     sentences: Sequence[set[str]],
     by_sentence: Mapping[str, set[int]],
     by_passage: Mapping[str, set[int]],
     sentence_bigrams: Sequence[set[tuple[str, str]]],
 ) -> list[float]:
+    """The six "recombined" columns of a segment's content ``words``, its ``names`` (and
+    numbers) and its bigrams ``pairs``."""
     grounded = {w for w in words if w in by_sentence}
-    names = {
-        w.lower() for w in _TOKENS.findall(segment) if w[0].isupper() or w.isdigit()
-    } & grounded
-    pairs = bigrams(segment)
+    names = names & grounded
     return [
         _unpaired(grounded, by_sentence),
         _unpaired(grounded, by_passage),
@@ -133,14 +133,14 @@ def segment_features(
     passages: Sequence[Passage] = (),
 ) -> list[list[float]]:
     """One row of ``SEGMENT_FEATURES`` per segment (character offsets into ``text``)."""
-    by_passage_texts = [[str(p.get("title", "")), *(p.get("sentences") or [])] for p in passages]
-    texts = [s for group in by_passage_texts for s in group]
-    sentences = [content_words(s) for s in texts]
+    groups = [[str(p.get("title", "")), *(p.get("sentences") or [])] for p in passages]
+    grouped_words = [[content_words(s) for s in group] for group in groups]
+    sentences = [words for group in grouped_words for words in group]
+    sentence_bigrams = [bigrams(s) for group in groups for s in group]
     by_sentence = _index(sentences)
-    by_passage = _index([set().union(*map(content_words, group)) for group in by_passage_texts])
-    sentence_bigrams = [bigrams(s) for s in texts]
-    known = set().union(*sentences) if sentences else set()
-    known_bigrams = set().union(*map(bigrams, texts)) if texts else set()
+    by_passage = _index([set().union(*group) for group in grouped_words])
+    known = set(by_sentence)
+    known_bigrams = set().union(*sentence_bigrams)
     has_passages = float(bool(known))
     question = content_words(prompt)
     seen: set[str] = set()
@@ -153,20 +153,21 @@ def segment_features(
         names = {
             w.lower() for w in _TOKENS.findall(segment) if w[0].isupper() and len(w) > 1
         } - STOPWORDS
+        pairs = bigrams(segment)
         passage_columns = [0.0] * 6
         recombination = [0.0] * 6
         if known:
-            recombination = _recombination_columns(
-                segment, words, sentences, by_sentence, by_passage, sentence_bigrams
-            )
             passage_columns = [
                 _novel(words, known),
                 _novel(numbers, known),
                 _novel(names, known),
-                _novel(bigrams(segment), known_bigrams),
+                _novel(pairs, known_bigrams),
                 min(len(words - known), NOVEL_CAP) / NOVEL_CAP,
                 max(_covered(words, s) for s in sentences),
             ]
+            recombination = _recombination_columns(
+                words, names | numbers, pairs, sentences, by_sentence, by_passage, sentence_bigrams
+            )
         rows.append(
             [
                 *passage_columns,

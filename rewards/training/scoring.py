@@ -196,7 +196,7 @@ def _predict(
     if width := loaded.meta.get("segment_features", 0):
         # A model trained before lexical columns were appended reads its first ``width``.
         for example in examples:
-            if example.extra is not None:
+            if example.extra and len(example.extra[0]) > width:
                 example.extra = [row[:width] for row in example.extra]
     return predict(
         model if model is not None else loaded.model,
